@@ -1,0 +1,57 @@
+/**
+ * Time, injectable: the client reads the time and waits only through a
+ * {@link Clock}, so tests drive time instead of sleeping.
+ *
+ * @module
+ */
+
+/**
+ * A source of time and of waits.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@esikit/esi";
+ * const t0 = systemClock.now();
+ * await systemClock.sleep(1);
+ * systemClock.now() >= t0; // true
+ * ```
+ */
+export interface Clock {
+  /** The current time, in epoch milliseconds. */
+  now(): number;
+  /**
+   * Waits `ms` milliseconds, or rejects with the signal's reason when it aborts.
+   *
+   * @param ms How long to wait.
+   * @param signal Ends the wait early.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The real clock: `Date.now()` and `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@esikit/esi";
+ * typeof systemClock.now(); // "number"
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+};
