@@ -46,6 +46,8 @@ export class EsiError extends Error {
   readonly code: EsiErrorCode;
 
   /**
+   * Creates the error.
+   *
    * @param code The failure's code.
    * @param message A sentence-case message naming what failed, with values quoted.
    * @param options `cause`: the underlying failure.
@@ -70,6 +72,8 @@ export class EsiError extends Error {
  */
 export class EsiRequestError extends EsiError {
   /**
+   * Creates the error.
+   *
    * @param message What is wrong with the request.
    * @param options `cause`: the underlying failure.
    */
@@ -96,6 +100,8 @@ export class EsiScopeError extends EsiError {
   readonly operation: string;
 
   /**
+   * Creates the error.
+   *
    * @param operation The operation, as `"METHOD /route"`.
    * @param missing The scopes the token lacks.
    */
@@ -167,6 +173,8 @@ export class EsiHttpError extends EsiError {
   readonly body?: string;
 
   /**
+   * Creates the error.
+   *
    * @param code The failure's code.
    * @param init What is known of the request and the answer.
    */
@@ -218,7 +226,11 @@ export class EsiHttpError extends EsiError {
  * ```
  */
 export class EsiClientError extends EsiHttpError {
-  /** @param init What is known of the request and the answer. */
+  /**
+   * Creates the error.
+   *
+   * @param init What is known of the request and the answer.
+   */
   constructor(init: EsiHttpErrorInit) {
     super(httpCodes[init.status] ?? "ERR_HTTP_CLIENT", init);
   }
@@ -234,7 +246,11 @@ export class EsiClientError extends EsiHttpError {
  * ```
  */
 export class EsiServerError extends EsiHttpError {
-  /** @param init What is known of the request and the answer. */
+  /**
+   * Creates the error.
+   *
+   * @param init What is known of the request and the answer.
+   */
   constructor(init: EsiHttpErrorInit) {
     super("ERR_HTTP_SERVER", init);
   }
@@ -258,6 +274,8 @@ export class EsiErrorLimitError extends EsiError {
   readonly resetAt: number;
 
   /**
+   * Creates the error.
+   *
    * @param remain The error budget left.
    * @param resetAt When the window resets, in epoch milliseconds.
    */
@@ -290,6 +308,8 @@ export class EsiRateLimitError extends EsiError {
   readonly retryAt: number;
 
   /**
+   * Creates the error.
+   *
    * @param group The rate-limit group.
    * @param retryAt When a token is next available, in epoch milliseconds.
    */
@@ -319,6 +339,8 @@ export class EsiTimeoutError extends EsiError {
   readonly timeoutMs: number;
 
   /**
+   * Creates the error.
+   *
    * @param method The request's method.
    * @param url The request's URL, with any secret redacted.
    * @param timeoutMs The timeout that ran out.
@@ -340,6 +362,8 @@ export class EsiTimeoutError extends EsiError {
  */
 export class EsiNetworkError extends EsiError {
   /**
+   * Creates the error.
+   *
    * @param method The request's method.
    * @param url The request's URL, with any secret redacted.
    * @param cause The underlying failure.
@@ -361,6 +385,8 @@ export class EsiNetworkError extends EsiError {
  */
 export class EsiAbortError extends EsiError {
   /**
+   * Creates the error.
+   *
    * @param method The request's method.
    * @param url The request's URL, with any secret redacted.
    * @param cause The abort reason.
@@ -384,6 +410,8 @@ export class EsiResponseError extends EsiError {
   readonly status: number;
 
   /**
+   * Creates the error.
+   *
    * @param method The request's method.
    * @param url The request's URL, with any secret redacted.
    * @param status The HTTP status of the response.
@@ -416,6 +444,8 @@ export class EsiPaginationError extends EsiError {
   readonly page?: number;
 
   /**
+   * Creates the error.
+   *
    * @param message What failed.
    * @param options `page`: the page to blame; `cause`: the underlying failure.
    */

@@ -1,0 +1,86 @@
+/**
+ * esikit — the ESI client for Deno and the edge.
+ *
+ * Typed access to every operation of EVE Online's ESI, with HTTP caching and
+ * ETag revalidation, coalescing of identical calls, timeouts, retries of
+ * transient failures, typed errors, and a pipeline that reports what it did
+ * in `meta` and through hooks. Built on web standards only: it runs unchanged
+ * on Deno, Deno Deploy, Cloudflare Workers and browsers.
+ *
+ * @example A cached, retried, typed call
+ * ```ts
+ * import { EsiClient, EsiHttpError } from "@esikit/esi";
+ *
+ * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+ * try {
+ *   const res = await esi.request("GET", "/status");
+ *   console.log(res.data, res.meta.cache, res.meta.expires);
+ * } catch (err) {
+ *   if (err instanceof EsiHttpError) console.error(err.status, err.requestId);
+ *   else throw err;
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export {
+  EsiClient,
+  type EsiClientOptions,
+  type EsiLanguage,
+  type EsiResponse,
+  type RequestOptions,
+  type TokenInput,
+} from "./src/client.ts";
+export * from "./src/errors.ts";
+export { type Clock, systemClock } from "./src/clock.ts";
+export { VERSION } from "./src/version.ts";
+
+export type { CacheEntry, CacheStore } from "./src/cache/store.ts";
+export { MemoryCache, type MemoryCacheOptions } from "./src/cache/memory.ts";
+export { cacheKey, type KeyContext } from "./src/cache/key.ts";
+export { type Freshness, parseCacheControl, readFreshness } from "./src/cache/freshness.ts";
+
+export { authorizeCall, type AuthSubject, type CallAuth } from "./src/http/auth.ts";
+export { Flights } from "./src/http/flights.ts";
+export { assertValidHeaders } from "./src/http/headers.ts";
+export {
+  type ErrorLimitInfo,
+  type EsiMeta,
+  type RateLimitInfo,
+  readErrorLimit,
+  readMeta,
+  readRateLimit,
+} from "./src/http/meta.ts";
+export { resolveOperation } from "./src/http/operation.ts";
+export {
+  backoffDelay,
+  defaultRetryPolicy,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  type RetryPolicy,
+} from "./src/http/retry.ts";
+export { type Deadline, startDeadline } from "./src/http/timeout.ts";
+export {
+  buildQuery,
+  fillPath,
+  type PathValue,
+  type QueryValue,
+  redactUrl,
+} from "./src/http/url.ts";
+
+export { ConcurrencyGate, type Release } from "./src/limits/concurrency.ts";
+
+export * from "./src/observe/hooks.ts";
+export type { AccessTokenSource, TokenIdentity } from "./src/sso/token_source.ts";
+
+export * from "./src/operation_meta.ts";
+export {
+  type EsiOperationId,
+  type OperationKey,
+  type OperationKeysById,
+  operationKeysById,
+  operations,
+  specCompatibilityDate,
+} from "./src/spec/operations.gen.ts";
+export * from "./src/spec/scopes.gen.ts";

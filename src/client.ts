@@ -1,0 +1,859 @@
+/**
+ * `EsiClient`: one straight pipeline per call —
+ * build → cache lookup → coalesce → limits → fetch with timeout → update limits
+ * → 304 merge → retry decision → store → parse.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "./clock.ts";
+import { MemoryCache } from "./cache/memory.ts";
+import type { CacheEntry, CacheStore } from "./cache/store.ts";
+import { readFreshness } from "./cache/freshness.ts";
+import { cacheKey } from "./cache/key.ts";
+import {
+  EsiAbortError,
+  EsiError,
+  EsiHttpError,
+  EsiNetworkError,
+  EsiRequestError,
+  EsiResponseError,
+  EsiTimeoutError,
+} from "./errors.ts";
+import { assertValidHeaders } from "./http/headers.ts";
+import { Flights } from "./http/flights.ts";
+import { type EsiMeta, readMeta } from "./http/meta.ts";
+import {
+  backoffDelay,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  type RetryPolicy,
+} from "./http/retry.ts";
+import { startDeadline } from "./http/timeout.ts";
+import { buildQuery, fillPath, type PathValue, type QueryValue, redactUrl } from "./http/url.ts";
+import { ConcurrencyGate } from "./limits/concurrency.ts";
+import { type CacheOutcome, type CallInfo, emit, type Hooks } from "./observe/hooks.ts";
+import type { AccessTokenSource } from "./sso/token_source.ts";
+import { authorizeCall, type CallAuth } from "./http/auth.ts";
+import { type OperationMeta, resolveOperation } from "./http/operation.ts";
+import { specCompatibilityDate } from "./spec/operations.gen.ts";
+import { VERSION } from "./version.ts";
+
+/** The languages ESI answers in (`Accept-Language`). */
+export type EsiLanguage = "en" | "de" | "fr" | "ja" | "ru" | "zh" | "ko" | "es";
+
+/** A token for a call: a raw access token, or a source that refreshes it. */
+export type TokenInput = string | AccessTokenSource;
+
+/** Options of an {@link EsiClient}; every one has a default. */
+export interface EsiClientOptions {
+  /**
+   * ESI's base URL.
+   * @default "https://esi.evetech.net"
+   */
+  baseUrl?: string;
+  /**
+   * Your application's product token, `AppName/1.2.3 (email; +url)`; esikit
+   * appends its own. ESI asks every application to identify itself: without
+   * one esikit warns once and goes on.
+   */
+  userAgent?: string;
+  /**
+   * The compatibility date sent as `X-Compatibility-Date` on every request.
+   * @default the date of the spec esikit was built from
+   */
+  compatibilityDate?: string;
+  /**
+   * The language of names and descriptions (`Accept-Language`).
+   * @default "en"
+   */
+  language?: EsiLanguage;
+  /**
+   * The tenant (`X-Tenant`).
+   * @default "tranquility"
+   */
+  tenant?: string;
+  /**
+   * Where responses are kept; `false` keeps none (and risks re-requesting
+   * before expiry, which ESI treats as cache circumvention).
+   * @default new MemoryCache()
+   */
+  cache?: CacheStore | false;
+  /**
+   * The `fetch` to use.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * How long one try may take, body included, in milliseconds; 0 for none.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
+   * The retry policy, or the number of retries.
+   * @default defaultRetryPolicy
+   */
+  retry?: Partial<RetryPolicy> | number;
+  /**
+   * The most requests in flight at once, across the client and those derived from it.
+   * @default 20
+   */
+  concurrency?: number;
+  /** Functions called at each edge of the pipeline. */
+  hooks?: Hooks;
+  /**
+   * The clock (tests inject a fake one).
+   * @default systemClock
+   */
+  clock?: Clock;
+  /** Extra headers sent on every request. */
+  headers?: Record<string, string>;
+  /**
+   * How long an entry is kept past its freshness so it can be revalidated
+   * with a cheap 304, in milliseconds.
+   * @default 3600000
+   */
+  keepStaleMs?: number;
+}
+
+/** The parameters of one call. */
+export interface RequestOptions {
+  /** Path parameters, by name. */
+  path?: Record<string, PathValue>;
+  /** Query parameters, by name; `undefined` values are left out. */
+  query?: Record<string, QueryValue>;
+  /** The JSON body of a POST or PUT. */
+  body?: unknown;
+  /** Extra headers for this call. */
+  headers?: Record<string, string>;
+  /** The access token for this call, or a source of them. */
+  token?: TokenInput;
+  /** Aborts the call. */
+  signal?: AbortSignal;
+  /** This call's timeout per try, in milliseconds. */
+  timeoutMs?: number;
+  /**
+   * Throw an {@link EsiHttpError} on a 4xx/5xx answer; with `false`, the
+   * response is returned with `data` holding the error body.
+   * @default true
+   */
+  throwOnError?: boolean;
+  /** Return the body undecoded: `"text"` or `"bytes"`. */
+  raw?: "text" | "bytes";
+}
+
+/** One answered call: the decoded body, the status, the headers, and esikit's meta. */
+export interface EsiResponse<T> {
+  /** The decoded body (`undefined` for 204, 304 and HEAD). */
+  data: T;
+  /** The HTTP status (that of the stored response, for a cache hit). */
+  status: number;
+  /** The response headers. */
+  headers: Headers;
+  /** What esikit knows about the call. */
+  meta: EsiMeta;
+}
+
+interface ClientConfig {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  retry: Readonly<RetryPolicy>;
+  compatibilityDate: string;
+  language: EsiLanguage;
+  tenant: string;
+  token?: TokenInput;
+}
+
+/** What a client shares with every client derived from it. */
+interface SharedState {
+  baseUrl: string;
+  userAgent: string;
+  fetch: typeof fetch;
+  cache?: CacheStore;
+  clock: Clock;
+  hooks: Hooks;
+  gate: ConcurrencyGate;
+  flights: Flights<Upstream>;
+  keepStaleMs: number;
+}
+
+/** What one upstream exchange produced, shared by every caller that coalesced on it. */
+interface Upstream {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  cache: CacheOutcome;
+  attempts: number;
+  expiresAt?: number;
+}
+
+/** A call, prepared: everything known before any I/O. */
+interface Call extends CallInfo {
+  operation?: OperationMeta;
+  headers: Record<string, string>;
+  body?: string;
+  cacheable: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const inherited = Symbol("inherited");
+const emptyBody = new Uint8Array(0);
+const decoder = new TextDecoder();
+// The headers a stored entry keeps; the rest describe one exchange only.
+const keptHeaders = [
+  "content-type",
+  "content-language",
+  "etag",
+  "last-modified",
+  "expires",
+  "date",
+  "cache-control",
+  "x-pages",
+  "x-compatibility-date",
+  "x-esi-request-id",
+] as const;
+
+let warnedNoUserAgent = false;
+
+/**
+ * A client for EVE Online's ESI. Every call goes through one pipeline that
+ * caches (with ETag revalidation), coalesces identical calls, stays inside
+ * the concurrency limit, times out, retries transient failures, and reports
+ * what happened in `meta` and through hooks.
+ *
+ * @example A cached, retried call with typed errors
+ * ```ts
+ * import { EsiClient, EsiHttpError } from "@esikit/esi";
+ *
+ * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+ * try {
+ *   const status = await esi.get("/status");
+ *   console.log(status.players);
+ * } catch (err) {
+ *   if (err instanceof EsiHttpError) console.error(err.status, err.requestId);
+ * }
+ * ```
+ */
+export class EsiClient {
+  readonly #shared: SharedState;
+  readonly #config: ClientConfig;
+
+  /**
+   * Creates a client.
+   *
+   * @param options The client's options; see {@link EsiClientOptions}.
+   */
+  constructor(options: EsiClientOptions = {}) {
+    const parent = (options as { [inherited]?: [SharedState, ClientConfig] })[inherited];
+    if (parent) {
+      [this.#shared, this.#config] = parent;
+      return;
+    }
+    if (!options.userAgent && !warnedNoUserAgent) {
+      warnedNoUserAgent = true;
+      console.warn(
+        'esikit: no userAgent given. ESI asks every application to identify itself: pass { userAgent: "MyApp/1.0 (me@example.com)" }.',
+      );
+    }
+    const headers = { ...options.headers };
+    assertValidHeaders(headers);
+    const baseUrl = (options.baseUrl ?? "https://esi.evetech.net").replace(/\/+$/, "");
+    if (!/^https?:\/\/[^/?#]+$/.test(baseUrl)) {
+      throw new EsiRequestError(
+        `Cannot create the client: baseUrl "${baseUrl}" must be an http(s) origin`,
+      );
+    }
+    const userAgent = `${options.userAgent ? `${options.userAgent} ` : ""}esikit/${VERSION}`;
+    assertValidHeaders({ "User-Agent": userAgent });
+    this.#shared = {
+      baseUrl,
+      userAgent,
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      cache: options.cache === false ? undefined : options.cache ?? new MemoryCache(),
+      clock: options.clock ?? systemClock,
+      hooks: options.hooks ?? {},
+      gate: new ConcurrencyGate(options.concurrency ?? 20),
+      flights: new Flights(),
+      keepStaleMs: options.keepStaleMs ?? 3_600_000,
+    };
+    this.#config = {
+      headers,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retry: resolveRetryPolicy(options.retry),
+      compatibilityDate: checkDate(options.compatibilityDate ?? specCompatibilityDate),
+      language: options.language ?? "en",
+      tenant: options.tenant ?? "tranquility",
+    };
+  }
+
+  /** The compatibility date this client sends. */
+  get compatibilityDate(): string {
+    return this.#config.compatibilityDate;
+  }
+
+  /**
+   * A client that adds these headers to every request; it shares this one's
+   * cache, limits and connection.
+   *
+   * @param headers The headers to add.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const traced = new EsiClient({ userAgent: "MyApp/1.0" }).withHeaders({ "X-Trace": "1" });
+   * ```
+   */
+  withHeaders(headers: Record<string, string>): EsiClient {
+    assertValidHeaders(headers);
+    return this.#derive({ headers: { ...this.#config.headers, ...headers } });
+  }
+
+  /**
+   * A client with another timeout per try.
+   *
+   * @param timeoutMs The timeout in milliseconds; 0 for none.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const patient = new EsiClient({ userAgent: "MyApp/1.0" }).withTimeout(60_000);
+   * ```
+   */
+  withTimeout(timeoutMs: number): EsiClient {
+    return this.#derive({ timeoutMs });
+  }
+
+  /**
+   * A client with another retry policy (merged over this one's).
+   *
+   * @param retry The policy, or the number of retries.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const once = new EsiClient({ userAgent: "MyApp/1.0" }).withRetry(0);
+   * ```
+   */
+  withRetry(retry: Partial<RetryPolicy> | number): EsiClient {
+    return this.#derive({ retry: resolveRetryPolicy(retry, this.#config.retry) });
+  }
+
+  /**
+   * A client that sends another compatibility date.
+   *
+   * @param date The date, `YYYY-MM-DD`.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const pinned = new EsiClient({ userAgent: "MyApp/1.0" }).withCompatibilityDate("2025-08-26");
+   * ```
+   */
+  withCompatibilityDate(date: string): EsiClient {
+    return this.#derive({ compatibilityDate: checkDate(date) });
+  }
+
+  /**
+   * A client bound to a character: every call carries its access token. A
+   * token source (from `TokenManager`) is refreshed as needed, and a 401 makes
+   * it refresh once and the call retry once.
+   *
+   * @param token A raw access token, or a source of them.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * declare const accessToken: string;
+   * const me = new EsiClient({ userAgent: "MyApp/1.0" }).withToken(accessToken);
+   * ```
+   */
+  withToken(token: TokenInput): EsiClient {
+    return this.#derive({ token });
+  }
+
+  /**
+   * Sends a call and returns the whole answer: data, status, headers and meta.
+   *
+   * @param method The HTTP method.
+   * @param path The route template, e.g. `/markets/{region_id}/orders`.
+   * @param options The call's parameters.
+   * @returns The answer.
+   * @throws {EsiRequestError} Before anything is sent, when the call is invalid.
+   * @throws {EsiHttpError} When ESI answers 4xx/5xx (unless `throwOnError: false`).
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const res = await esi.request("GET", "/status");
+   * console.log(res.meta.cache, res.meta.expires);
+   * ```
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<EsiResponse<T>> {
+    const started = this.#shared.clock.now();
+    const call = this.#prepare(method.toUpperCase(), path, options);
+    try {
+      const auth = await authorizeCall(call, options.token ?? this.#config.token, options.signal);
+      const key = call.cacheable
+        ? cacheKey(call.method, call.url, this.#config, auth?.identityKey ?? "")
+        : undefined;
+      const stored = key ? await this.#read(key) : undefined;
+      if (stored && this.#shared.clock.now() < stored.expiresAt) {
+        this.#emitCache(call, "hit");
+        return this.#answer<T>(call, options, fromEntry(stored, "hit", 0), started);
+      }
+      const upstream = key
+        ? await this.#shared.flights.run(
+          key,
+          (signal) => this.#exchange({ ...call, signal }, auth, key, stored),
+          options.signal,
+        )
+        : await this.#exchange(call, auth, undefined, undefined);
+      if (key) this.#emitCache(call, upstream.cache);
+      return this.#answer<T>(call, options, upstream, started);
+    } catch (error) {
+      const failure = toEsiError(error, call);
+      emit(this.#shared.hooks.error, { ...info(call), error: failure, attempt: 0 });
+      throw failure;
+    }
+  }
+
+  /**
+   * GETs a route and returns its data.
+   *
+   * @param path The route template.
+   * @param options The call's parameters.
+   * @returns The decoded body.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const orders = await esi.get("/markets/{region_id}/orders", {
+   *   path: { region_id: 10000002 },
+   *   query: { order_type: "all" },
+   * });
+   * ```
+   */
+  async get<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return (await this.request<T>("GET", path, options)).data;
+  }
+
+  /**
+   * POSTs to a route and returns its data.
+   *
+   * @param path The route template.
+   * @param options The call's parameters; `body` is sent as JSON.
+   * @returns The decoded body.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const names = await esi.post("/universe/names", { body: [30000142] });
+   * ```
+   */
+  async post<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return (await this.request<T>("POST", path, options)).data;
+  }
+
+  /**
+   * PUTs to a route and returns its data.
+   *
+   * @param path The route template.
+   * @param options The call's parameters; `body` is sent as JSON.
+   * @returns The decoded body.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * declare const esi: EsiClient;
+   * await esi.put("/characters/{character_id}/contacts", {
+   *   path: { character_id: 2112625428 },
+   *   query: { standing: 5 },
+   *   body: [93265215],
+   * });
+   * ```
+   */
+  async put<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return (await this.request<T>("PUT", path, options)).data;
+  }
+
+  /**
+   * DELETEs at a route and returns its data.
+   *
+   * @param path The route template.
+   * @param options The call's parameters.
+   * @returns The decoded body.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * declare const esi: EsiClient;
+   * await esi.delete("/characters/{character_id}/contacts", {
+   *   path: { character_id: 2112625428 },
+   *   query: { contact_ids: [93265215] },
+   * });
+   * ```
+   */
+  async delete<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return (await this.request<T>("DELETE", path, options)).data;
+  }
+
+  /**
+   * Sends a HEAD request: the headers and meta, no body.
+   *
+   * @param path The route template.
+   * @param options The call's parameters.
+   * @returns The answer, with `data` undefined.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const { meta } = await esi.head("/markets/{region_id}/orders", {
+   *   path: { region_id: 10000002 },
+   *   query: { order_type: "all" },
+   * });
+   * console.log(meta.pages);
+   * ```
+   */
+  head(path: string, options?: RequestOptions): Promise<EsiResponse<undefined>> {
+    return this.request<undefined>("HEAD", path, options);
+  }
+
+  #derive(patch: Partial<ClientConfig>): EsiClient {
+    const config = { ...this.#config, ...patch };
+    return new EsiClient({ [inherited]: [this.#shared, config] } as EsiClientOptions);
+  }
+
+  /** Everything that can be known and refused before any I/O. */
+  #prepare(method: string, path: string, options: RequestOptions): Call {
+    const operation = resolveOperation(method, path);
+    const route = operation?.path ?? path;
+    if (!route.startsWith("/")) {
+      throw new EsiRequestError(`Cannot ${method} "${route}": the path must start with "/"`);
+    }
+    const url = this.#shared.baseUrl + fillPath(route, options.path) + buildQuery(options.query);
+    const headers: Record<string, string> = {
+      "Accept": "application/json",
+      "Accept-Language": this.#config.language,
+      "User-Agent": this.#shared.userAgent,
+      "X-Compatibility-Date": this.#config.compatibilityDate,
+      "X-Tenant": this.#config.tenant,
+      ...this.#config.headers,
+    };
+    if (options.headers) {
+      assertValidHeaders(options.headers);
+      Object.assign(headers, options.headers);
+    }
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["Content-Type"] = "application/json";
+    }
+    return {
+      method,
+      route,
+      url,
+      operation,
+      headers,
+      body,
+      cacheable: method === "GET" && !!this.#shared.cache,
+      timeoutMs: options.timeoutMs ?? this.#config.timeoutMs,
+      signal: options.signal,
+    };
+  }
+
+  /** One upstream exchange with its retries: what coalesced callers share. */
+  async #exchange(
+    call: Call,
+    auth: CallAuth | undefined,
+    key: string | undefined,
+    stored: CacheEntry | undefined,
+  ): Promise<Upstream> {
+    const { clock, hooks } = this.#shared;
+    const policy = this.#config.retry;
+    const retryable = policy.methods.includes(call.method);
+    let refreshedToken = false;
+    for (let attempt = 1;; attempt++) {
+      const headers = { ...call.headers };
+      if (stored?.headers.etag) headers["If-None-Match"] = stored.headers.etag;
+      if (stored?.headers["last-modified"]) {
+        headers["If-Modified-Since"] = stored.headers["last-modified"];
+      }
+      if (auth) headers["Authorization"] = `Bearer ${await auth.accessToken(call.signal)}`;
+      emit(hooks.request, { ...info(call), attempt });
+      const result = await this.#try(call, headers);
+      const canRetry = retryable && attempt <= policy.limit;
+
+      if (result instanceof EsiError) {
+        if (result.code === "ERR_ABORTED") throw result;
+        const worth = result.code === "ERR_TIMEOUT" ? policy.timeouts : policy.networkErrors;
+        if (worth && canRetry) {
+          await this.#backoff(call, attempt, backoffDelay(policy, attempt), result.code);
+          continue;
+        }
+        const stale = this.#staleOnError(stored);
+        if (stale) return { ...stale, attempts: attempt };
+        throw result;
+      }
+
+      const { response, body } = result;
+      const status = response.status;
+      if (status === 401 && auth?.canRefresh && !refreshedToken) {
+        refreshedToken = true; // an expired token: refresh once, try once more
+        auth.forceRefresh();
+        continue;
+      }
+      if (status === 304 && stored) {
+        return await this.#revalidated(key!, stored, response.headers, attempt);
+      }
+      if (policy.statuses.includes(status) && canRetry) {
+        const retryAfter = parseRetryAfter(response.headers.get("retry-after"), clock.now());
+        if (retryAfter === undefined || retryAfter <= policy.maxRetryAfterMs) {
+          await this.#backoff(
+            call,
+            attempt,
+            retryAfter ?? backoffDelay(policy, attempt),
+            String(status),
+          );
+          continue;
+        }
+      }
+      if (status >= 500) {
+        const stale = this.#staleOnError(stored);
+        if (stale) return { ...stale, attempts: attempt };
+      }
+      const upstream: Upstream = {
+        status,
+        headers: response.headers,
+        body,
+        cache: "miss",
+        attempts: attempt,
+      };
+      if (key && status === 200) await this.#store(key, upstream);
+      return upstream;
+    }
+  }
+
+  /** One try: fetch and read the whole body inside the deadline. */
+  async #try(
+    call: Call,
+    headers: Record<string, string>,
+  ): Promise<{ response: Response; body: Uint8Array } | EsiError> {
+    const shown = redactUrl(call.url);
+    let release: (() => void) | undefined;
+    const deadline = startDeadline(this.#shared.clock, call.timeoutMs, call.signal);
+    try {
+      release = await this.#shared.gate.acquire(deadline.signal);
+      const response = await this.#shared.fetch(call.url, {
+        method: call.method,
+        headers,
+        body: call.body,
+        signal: deadline.signal,
+      });
+      const body = call.method === "HEAD" || response.status === 304 || response.status === 204
+        ? (await response.body?.cancel(), emptyBody)
+        : new Uint8Array(await response.arrayBuffer());
+      return { response, body };
+    } catch (error) {
+      if (deadline.timedOut) return new EsiTimeoutError(call.method, shown, call.timeoutMs);
+      if (call.signal?.aborted) return new EsiAbortError(call.method, shown, call.signal.reason);
+      return new EsiNetworkError(call.method, shown, error);
+    } finally {
+      deadline.clear();
+      release?.();
+    }
+  }
+
+  async #backoff(call: Call, attempt: number, delayMs: number, reason: string): Promise<void> {
+    emit(this.#shared.hooks.retry, { ...info(call), attempt, delayMs, reason });
+    try {
+      await this.#shared.clock.sleep(delayMs, call.signal);
+    } catch (reason) {
+      throw new EsiAbortError(call.method, redactUrl(call.url), reason);
+    }
+  }
+
+  /** A stored entry still inside its `stale-if-error` window, as an answer. */
+  #staleOnError(stored: CacheEntry | undefined): Upstream | undefined {
+    if (!stored) return undefined;
+    const window = readFreshness(new Headers(stored.headers), stored.storedAt).staleIfErrorMs;
+    if (this.#shared.clock.now() > stored.expiresAt + window) return undefined;
+    return fromEntry(stored, "stale", 0);
+  }
+
+  /** A 304: the stored body with the new freshness headers. */
+  async #revalidated(
+    key: string,
+    stored: CacheEntry,
+    headers: Headers,
+    attempts: number,
+  ): Promise<Upstream> {
+    const merged = new Headers(stored.headers);
+    for (const name of keptHeaders) {
+      const value = headers.get(name);
+      if (value !== null && name !== "content-type") merged.set(name, value);
+    }
+    const upstream: Upstream = {
+      status: stored.status,
+      headers: merged,
+      body: stored.body,
+      cache: "revalidated",
+      attempts,
+    };
+    await this.#store(key, upstream);
+    return upstream;
+  }
+
+  async #store(key: string, upstream: Upstream): Promise<void> {
+    const { cache, clock, keepStaleMs } = this.#shared;
+    const now = clock.now();
+    const freshness = readFreshness(upstream.headers, now);
+    upstream.expiresAt = now + freshness.lifetimeMs;
+    if (!cache || !freshness.storable) return;
+    const headers: Record<string, string> = {};
+    for (const name of keptHeaders) {
+      const value = upstream.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    const entry: CacheEntry = {
+      status: upstream.status,
+      headers,
+      body: upstream.body,
+      storedAt: now,
+      expiresAt: upstream.expiresAt,
+    };
+    const keep = freshness.lifetimeMs + Math.max(keepStaleMs, freshness.staleIfErrorMs);
+    try {
+      await cache.set(key, entry, keep);
+    } catch (error) {
+      this.#storeError("set", error);
+    }
+  }
+
+  async #read(key: string): Promise<CacheEntry | undefined> {
+    try {
+      return await this.#shared.cache!.get(key);
+    } catch (error) {
+      this.#storeError("get", error);
+      return undefined;
+    }
+  }
+
+  #storeError(operation: "get" | "set", error: unknown): void {
+    emit(this.#shared.hooks.storeError, {
+      store: this.#shared.cache?.constructor.name ?? "cache",
+      operation,
+      error: error instanceof Error ? error : new Error(String(error)),
+    });
+  }
+
+  #emitCache(call: Call, outcome: CacheOutcome): void {
+    emit(this.#shared.hooks.cache, { ...info(call), outcome });
+  }
+
+  /** Decodes the body for one caller and turns an error status into an error. */
+  #answer<T>(
+    call: Call,
+    options: RequestOptions,
+    upstream: Upstream,
+    started: number,
+  ): EsiResponse<T> {
+    const shown = redactUrl(call.url);
+    const meta = readMeta(upstream.headers, {
+      cache: upstream.cache,
+      route: call.route,
+      url: shown,
+      attempts: upstream.attempts,
+      expiresAt: upstream.expiresAt,
+    });
+    emit(this.#shared.hooks.response, {
+      ...info(call),
+      status: upstream.status,
+      elapsedMs: this.#shared.clock.now() - started,
+      cache: upstream.cache,
+      attempt: upstream.attempts,
+      requestId: meta.requestId,
+    });
+    const { status, body } = upstream;
+    if (status >= 400) {
+      const text = decoder.decode(body);
+      const esiMessage = errorMessage(text);
+      if (options.throwOnError !== false) {
+        throw EsiHttpError.from({
+          status,
+          method: call.method,
+          url: shown,
+          esiMessage,
+          requestId: meta.requestId,
+          headers: upstream.headers,
+          body: text,
+        });
+      }
+      return { data: safeJson(text) as T, status, headers: upstream.headers, meta };
+    }
+    return { data: decode<T>(call, options, upstream), status, headers: upstream.headers, meta };
+  }
+}
+
+function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
+  const { body, status } = upstream;
+  if (options.raw === "bytes") return body as T;
+  if (options.raw === "text") return decoder.decode(body) as T;
+  if (call.method === "HEAD" || status === 204 || status === 304) return undefined as T;
+  const text = decoder.decode(body);
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    const why = text === ""
+      ? "the body is empty"
+      : `the body is not valid JSON (${(error as Error).message})`;
+    throw new EsiResponseError(call.method, redactUrl(call.url), status, why, { cause: error });
+  }
+}
+
+function fromEntry(entry: CacheEntry, cache: CacheOutcome, attempts: number): Upstream {
+  return {
+    status: entry.status,
+    headers: new Headers(entry.headers),
+    body: entry.body,
+    cache,
+    attempts,
+    expiresAt: entry.expiresAt,
+  };
+}
+
+function info(call: Call): CallInfo {
+  return { method: call.method, route: call.route, url: redactUrl(call.url) };
+}
+
+function toEsiError(error: unknown, call: Call): Error {
+  if (error instanceof EsiError) return error;
+  if (call.signal?.aborted) return new EsiAbortError(call.method, redactUrl(call.url), error);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function errorMessage(text: string): string | undefined {
+  const parsed = safeJson(text);
+  return parsed && typeof parsed === "object" && "error" in parsed
+    ? String((parsed as { error: unknown }).error)
+    : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text || undefined;
+  }
+}
+
+function checkDate(date: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
+    throw new EsiRequestError(
+      `Cannot use compatibility date "${date}": it must be a date written YYYY-MM-DD`,
+    );
+  }
+  return date;
+}

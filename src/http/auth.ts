@@ -1,0 +1,145 @@
+/**
+ * The token side of a call: which token it carries, the identity that keys
+ * its cache entries, and the scope check made before anything is sent.
+ *
+ * @module
+ */
+
+import { decodeJwt } from "jose";
+import { EsiRequestError, EsiScopeError } from "../errors.ts";
+import type { AccessTokenSource } from "../sso/token_source.ts";
+
+/** How a call is authorised, once its token is known. */
+export interface CallAuth {
+  /** What stands for the token's identity in cache keys (never the token). */
+  identityKey: string;
+  /** Whether a 401 can be cured by refreshing the token. */
+  canRefresh: boolean;
+  /** The access token to send now. */
+  accessToken(signal?: AbortSignal): Promise<string>;
+  /** Makes the next `accessToken()` refresh first. */
+  forceRefresh(): void;
+}
+
+/** What of a call decides its authorisation. */
+export interface AuthSubject {
+  /** The HTTP method. */
+  method: string;
+  /** The route template. */
+  route: string;
+  /** The operation's scopes, when the route is in the spec. */
+  operation?: { scopes: readonly string[] };
+}
+
+/**
+ * Works out a call's authorisation. Public routes of the spec carry no token
+ * (so their cache entries are shared by every character); routes that need a
+ * scope must have a token that carries it, or the call is refused here, before
+ * it costs any error budget.
+ *
+ * @param call The call.
+ * @param token The raw token or token source, if any.
+ * @returns The authorisation, or `undefined` for a call without a token.
+ * @throws {EsiRequestError} When the route needs a token and none is given.
+ * @throws {EsiScopeError} When the token's scopes lack one the route needs.
+ * @example
+ * ```ts
+ * import { authorizeCall } from "@esikit/esi";
+ * await authorizeCall({ method: "GET", route: "/status", operation: { scopes: [] } }, undefined); // undefined
+ * ```
+ */
+export async function authorizeCall(
+  call: AuthSubject,
+  token: string | AccessTokenSource | undefined,
+  signal?: AbortSignal,
+): Promise<CallAuth | undefined> {
+  const needed = call.operation?.scopes ?? [];
+  if (call.operation && needed.length === 0) return undefined;
+  if (token === undefined) {
+    if (needed.length === 0) return undefined;
+    throw new EsiRequestError(
+      `Cannot call "${call.method} ${call.route}": it needs an access token with scope ${
+        needed.map((s) => `"${s}"`).join(", ")
+      }`,
+    );
+  }
+  if (typeof token === "string") return await rawTokenAuth(call, token, needed);
+  return await sourceAuth(call, token, needed, signal);
+}
+
+async function rawTokenAuth(
+  call: AuthSubject,
+  token: string,
+  needed: readonly string[],
+): Promise<CallAuth> {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new EsiRequestError(
+      `Cannot call "${call.method} ${call.route}": the access token is empty or has characters a header cannot carry`,
+    );
+  }
+  // Unverified claims may only refuse a call early, never grant anything: the
+  // cache key is a digest of the token itself, not of the claims it asserts.
+  const scopes = unverifiedScopes(token);
+  if (scopes) checkScopes(call, needed, scopes);
+  return {
+    identityKey: `t:${await sha256Hex(token)}`,
+    canRefresh: false,
+    accessToken: () => Promise.resolve(token),
+    forceRefresh() {},
+  };
+}
+
+async function sourceAuth(
+  call: AuthSubject,
+  source: AccessTokenSource,
+  needed: readonly string[],
+  signal?: AbortSignal,
+): Promise<CallAuth> {
+  const identity = await source.identity();
+  checkScopes(call, needed, identity.scopes);
+  let forceRefresh = false;
+  return {
+    identityKey: `c:${identity.characterId}:${digest([...identity.scopes].sort().join(" "))}`,
+    canRefresh: true,
+    accessToken(callSignal?: AbortSignal): Promise<string> {
+      const refresh = forceRefresh;
+      forceRefresh = false;
+      return source.accessToken({ forceRefresh: refresh, signal: callSignal ?? signal });
+    },
+    forceRefresh() {
+      forceRefresh = true;
+    },
+  };
+}
+
+function checkScopes(call: AuthSubject, needed: readonly string[], held: readonly string[]): void {
+  const missing = needed.filter((scope) => !held.includes(scope));
+  if (missing.length) throw new EsiScopeError(`${call.method} ${call.route}`, missing);
+}
+
+function unverifiedScopes(token: string): readonly string[] | undefined {
+  try {
+    const scp = decodeJwt(token).scp;
+    if (typeof scp === "string") return [scp];
+    return Array.isArray(scp) ? scp.map(String) : undefined;
+  } catch {
+    return undefined; // not a JWT we can read: let ESI judge it
+  }
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(hash).subarray(0, 16), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+// FNV-1a: a short, stable digest of a scope list (no secret in it, so no need
+// for a cryptographic hash on this path).
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
+}
