@@ -272,6 +272,7 @@ function renderOperation(meta: OperationMeta): string {
   return `  ${q(meta.key)}: {\n${lines.join("\n")}\n  },\n`;
 }
 
+/** The text of `operations.gen.ts`: the metadata table and operationId lookups. */
 export function renderOperations(metas: readonly OperationMeta[], date: string): string {
   const keys = metas.map((m) => m.key);
   const byId = [...metas].sort((a, b) => cmp(a.operationId, b.operationId));
@@ -327,6 +328,7 @@ export function renderOperations(metas: readonly OperationMeta[], date: string):
   return out;
 }
 
+/** The text of `scopes.gen.ts`: the scope and role unions. */
 export function renderScopes(spec: Json, metas: readonly OperationMeta[], date: string): string {
   const flows = spec.components?.securitySchemes?.OAuth2?.flows ?? {};
   const scopes = [
@@ -424,6 +426,7 @@ function memberDoc(
   fail(`Cannot generate: unexpected member "${name}" of "${owner}"`);
 }
 
+/** The text of `paths.gen.ts`: openapi-typescript's output, every export documented. */
 export async function renderPaths(
   spec: Json,
   metas: readonly OperationMeta[],
