@@ -25,6 +25,9 @@
  */
 
 export {
+  type CallOptions,
+  type EsiCallArgs,
+  type EsiCallOptions,
   EsiClient,
   type EsiClientOptions,
   type EsiLanguage,
@@ -32,6 +35,7 @@ export {
   type RequestOptions,
   type TokenInput,
 } from "./src/client.ts";
+export * from "./src/typed.ts";
 export * from "./src/errors.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
 export { VERSION } from "./src/version.ts";
@@ -53,6 +57,12 @@ export {
   readRateLimit,
 } from "./src/http/meta.ts";
 export { resolveOperation } from "./src/http/operation.ts";
+export {
+  findOperation,
+  findOperationById,
+  missingScopes,
+  validateParams,
+} from "./src/http/validate.ts";
 export {
   backoffDelay,
   defaultRetryPolicy,

@@ -36,7 +36,10 @@ import { type CacheOutcome, type CallInfo, emit, type Hooks } from "./observe/ho
 import type { AccessTokenSource } from "./sso/token_source.ts";
 import { authorizeCall, type CallAuth } from "./http/auth.ts";
 import { type OperationMeta, resolveOperation } from "./http/operation.ts";
+import { validateParams } from "./http/validate.ts";
 import { specCompatibilityDate } from "./spec/operations.gen.ts";
+import type { EsiData, EsiHttpMethod, EsiParams, EsiPath, EsiRequestParams } from "./typed.ts";
+import type { EsiMethod } from "./operation_meta.ts";
 import { VERSION } from "./version.ts";
 
 /** The languages ESI answers in (`Accept-Language`). */
@@ -116,16 +119,8 @@ export interface EsiClientOptions {
   keepStaleMs?: number;
 }
 
-/** The parameters of one call. */
-export interface RequestOptions {
-  /** Path parameters, by name. */
-  path?: Record<string, PathValue>;
-  /** Query parameters, by name; `undefined` values are left out. */
-  query?: Record<string, QueryValue>;
-  /** The JSON body of a POST or PUT. */
-  body?: unknown;
-  /** Extra headers for this call. */
-  headers?: Record<string, string>;
+/** How one call is made, beyond the operation's own parameters. */
+export interface CallOptions {
   /** The access token for this call, or a source of them. */
   token?: TokenInput;
   /** Aborts the call. */
@@ -141,6 +136,27 @@ export interface RequestOptions {
   /** Return the body undecoded: `"text"` or `"bytes"`. */
   raw?: "text" | "bytes";
 }
+
+/** The parameters of an untyped call: path, query, body and headers, plus the call options. */
+export interface RequestOptions extends EsiRequestParams, CallOptions {
+  /** Path parameters, by name. */
+  path?: Record<string, PathValue>;
+  /** Query parameters, by name; `undefined` values are left out. */
+  query?: Record<string, QueryValue>;
+}
+
+/** The options of a typed call: the operation's parameters and the call options. */
+export type EsiCallOptions<M extends EsiHttpMethod, P extends EsiPath<M>> =
+  & EsiParams<M, P>
+  & CallOptions;
+
+/**
+ * The options argument of a typed call: optional when the operation has no
+ * required parameter, required otherwise.
+ */
+export type EsiCallArgs<M extends EsiHttpMethod, P extends EsiPath<M>> = object extends
+  EsiParams<M, P> ? [options?: EsiCallOptions<M, P>]
+  : [options: EsiCallOptions<M, P>];
 
 /** One answered call: the decoded body, the status, the headers, and esikit's meta. */
 export interface EsiResponse<T> {
@@ -373,11 +389,12 @@ export class EsiClient {
   }
 
   /**
-   * Sends a call and returns the whole answer: data, status, headers and meta.
+   * Sends a typed call and returns the whole answer: data, status, headers
+   * and meta. The path must be one of the spec's, and the parameters its own.
    *
    * @param method The HTTP method.
    * @param path The route template, e.g. `/markets/{region_id}/orders`.
-   * @param options The call's parameters.
+   * @param args The call's parameters and options.
    * @returns The answer.
    * @throws {EsiRequestError} Before anything is sent, when the call is invalid.
    * @throws {EsiHttpError} When ESI answers 4xx/5xx (unless `throwOnError: false`).
@@ -386,10 +403,34 @@ export class EsiClient {
    * import { EsiClient } from "@esikit/esi";
    * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
    * const res = await esi.request("GET", "/status");
-   * console.log(res.meta.cache, res.meta.expires);
+   * console.log(res.data.players, res.meta.cache, res.meta.expires);
    * ```
    */
-  async request<T = unknown>(
+  request<M extends EsiMethod, P extends EsiPath<Lowercase<M>>>(
+    method: M,
+    path: P,
+    ...args: EsiCallArgs<Lowercase<M>, P>
+  ): Promise<EsiResponse<EsiData<Lowercase<M>, P>>> {
+    return this.requestUntyped(method, path, args[0] as RequestOptions);
+  }
+
+  /**
+   * Sends a call to any path, typed or not: the escape hatch for routes newer
+   * than esikit's spec. Routes the spec knows are still checked against it.
+   *
+   * @param method The HTTP method.
+   * @param path The route template or a literal path.
+   * @param options The call's parameters and options.
+   * @returns The answer, with `data` of the type you name.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const res = await esi.requestUntyped<{ players: number }>("GET", "/status");
+   * console.log(res.data.players);
+   * ```
+   */
+  async requestUntyped<T = unknown>(
     method: string,
     path: string,
     options: RequestOptions = {},
@@ -423,10 +464,10 @@ export class EsiClient {
   }
 
   /**
-   * GETs a route and returns its data.
+   * GETs a route and returns its typed data.
    *
    * @param path The route template.
-   * @param options The call's parameters.
+   * @param args The call's parameters and options.
    * @returns The decoded body.
    * @example
    * ```ts
@@ -436,34 +477,44 @@ export class EsiClient {
    *   path: { region_id: 10000002 },
    *   query: { order_type: "all" },
    * });
+   * console.log(orders[0]?.price);
    * ```
    */
-  async get<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
-    return (await this.request<T>("GET", path, options)).data;
+  async get<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P>
+  ): Promise<EsiData<"get", P>> {
+    return (await this.requestUntyped<EsiData<"get", P>>("GET", path, args[0] as RequestOptions))
+      .data;
   }
 
   /**
-   * POSTs to a route and returns its data.
+   * POSTs to a route and returns its typed data.
    *
    * @param path The route template.
-   * @param options The call's parameters; `body` is sent as JSON.
+   * @param args The call's parameters and options; `body` is sent as JSON.
    * @returns The decoded body.
    * @example
    * ```ts
    * import { EsiClient } from "@esikit/esi";
    * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
    * const names = await esi.post("/universe/names", { body: [30000142] });
+   * console.log(names[0]?.name);
    * ```
    */
-  async post<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
-    return (await this.request<T>("POST", path, options)).data;
+  async post<P extends EsiPath<"post">>(
+    path: P,
+    ...args: EsiCallArgs<"post", P>
+  ): Promise<EsiData<"post", P>> {
+    return (await this.requestUntyped<EsiData<"post", P>>("POST", path, args[0] as RequestOptions))
+      .data;
   }
 
   /**
-   * PUTs to a route and returns its data.
+   * PUTs to a route and returns its typed data.
    *
    * @param path The route template.
-   * @param options The call's parameters; `body` is sent as JSON.
+   * @param args The call's parameters and options; `body` is sent as JSON.
    * @returns The decoded body.
    * @example
    * ```ts
@@ -476,15 +527,19 @@ export class EsiClient {
    * });
    * ```
    */
-  async put<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
-    return (await this.request<T>("PUT", path, options)).data;
+  async put<P extends EsiPath<"put">>(
+    path: P,
+    ...args: EsiCallArgs<"put", P>
+  ): Promise<EsiData<"put", P>> {
+    return (await this.requestUntyped<EsiData<"put", P>>("PUT", path, args[0] as RequestOptions))
+      .data;
   }
 
   /**
-   * DELETEs at a route and returns its data.
+   * DELETEs at a route and returns its typed data.
    *
    * @param path The route template.
-   * @param options The call's parameters.
+   * @param args The call's parameters and options.
    * @returns The decoded body.
    * @example
    * ```ts
@@ -496,15 +551,22 @@ export class EsiClient {
    * });
    * ```
    */
-  async delete<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
-    return (await this.request<T>("DELETE", path, options)).data;
+  async delete<P extends EsiPath<"delete">>(
+    path: P,
+    ...args: EsiCallArgs<"delete", P>
+  ): Promise<EsiData<"delete", P>> {
+    return (await this.requestUntyped<EsiData<"delete", P>>(
+      "DELETE",
+      path,
+      args[0] as RequestOptions,
+    )).data;
   }
 
   /**
-   * Sends a HEAD request: the headers and meta, no body.
+   * Sends a HEAD request to a GET route: the headers and meta, no body.
    *
    * @param path The route template.
-   * @param options The call's parameters.
+   * @param args The call's parameters and options.
    * @returns The answer, with `data` undefined.
    * @example
    * ```ts
@@ -517,8 +579,11 @@ export class EsiClient {
    * console.log(meta.pages);
    * ```
    */
-  head(path: string, options?: RequestOptions): Promise<EsiResponse<undefined>> {
-    return this.request<undefined>("HEAD", path, options);
+  head<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P>
+  ): Promise<EsiResponse<undefined>> {
+    return this.requestUntyped<undefined>("HEAD", path, args[0] as RequestOptions);
   }
 
   #derive(patch: Partial<ClientConfig>): EsiClient {
@@ -529,6 +594,7 @@ export class EsiClient {
   /** Everything that can be known and refused before any I/O. */
   #prepare(method: string, path: string, options: RequestOptions): Call {
     const operation = resolveOperation(method, path);
+    if (operation) validateParams(operation, options);
     const route = operation?.path ?? path;
     if (!route.startsWith("/")) {
       throw new EsiRequestError(`Cannot ${method} "${route}": the path must start with "/"`);

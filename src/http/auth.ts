@@ -8,6 +8,8 @@
 import { decodeJwt } from "jose";
 import { EsiRequestError, EsiScopeError } from "../errors.ts";
 import type { AccessTokenSource } from "../sso/token_source.ts";
+import type { OperationMeta } from "../operation_meta.ts";
+import { missingScopes } from "./validate.ts";
 
 /** How a call is authorised, once its token is known. */
 export interface CallAuth {
@@ -27,8 +29,8 @@ export interface AuthSubject {
   method: string;
   /** The route template. */
   route: string;
-  /** The operation's scopes, when the route is in the spec. */
-  operation?: { scopes: readonly string[] };
+  /** The operation, when the route is in the spec. */
+  operation?: OperationMeta;
 }
 
 /**
@@ -44,8 +46,8 @@ export interface AuthSubject {
  * @throws {EsiScopeError} When the token's scopes lack one the route needs.
  * @example
  * ```ts
- * import { authorizeCall } from "@esikit/esi";
- * await authorizeCall({ method: "GET", route: "/status", operation: { scopes: [] } }, undefined); // undefined
+ * import { authorizeCall, operations } from "@esikit/esi";
+ * await authorizeCall({ method: "GET", route: "/status", operation: operations["GET /status"] }, undefined); // undefined
  * ```
  */
 export async function authorizeCall(
@@ -63,15 +65,11 @@ export async function authorizeCall(
       }`,
     );
   }
-  if (typeof token === "string") return await rawTokenAuth(call, token, needed);
-  return await sourceAuth(call, token, needed, signal);
+  if (typeof token === "string") return await rawTokenAuth(call, token);
+  return await sourceAuth(call, token, signal);
 }
 
-async function rawTokenAuth(
-  call: AuthSubject,
-  token: string,
-  needed: readonly string[],
-): Promise<CallAuth> {
+async function rawTokenAuth(call: AuthSubject, token: string): Promise<CallAuth> {
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new EsiRequestError(
       `Cannot call "${call.method} ${call.route}": the access token is empty or has characters a header cannot carry`,
@@ -80,7 +78,7 @@ async function rawTokenAuth(
   // Unverified claims may only refuse a call early, never grant anything: the
   // cache key is a digest of the token itself, not of the claims it asserts.
   const scopes = unverifiedScopes(token);
-  if (scopes) checkScopes(call, needed, scopes);
+  if (scopes) checkScopes(call, scopes);
   return {
     identityKey: `t:${await sha256Hex(token)}`,
     canRefresh: false,
@@ -92,11 +90,10 @@ async function rawTokenAuth(
 async function sourceAuth(
   call: AuthSubject,
   source: AccessTokenSource,
-  needed: readonly string[],
   signal?: AbortSignal,
 ): Promise<CallAuth> {
   const identity = await source.identity();
-  checkScopes(call, needed, identity.scopes);
+  checkScopes(call, identity.scopes);
   let forceRefresh = false;
   return {
     identityKey: `c:${identity.characterId}:${digest([...identity.scopes].sort().join(" "))}`,
@@ -112,8 +109,8 @@ async function sourceAuth(
   };
 }
 
-function checkScopes(call: AuthSubject, needed: readonly string[], held: readonly string[]): void {
-  const missing = needed.filter((scope) => !held.includes(scope));
+function checkScopes(call: AuthSubject, held: readonly string[]): void {
+  const missing = call.operation ? missingScopes(call.operation, held) : [];
   if (missing.length) throw new EsiScopeError(`${call.method} ${call.route}`, missing);
 }
 

@@ -8,6 +8,7 @@
 import { EsiRequestError } from "../errors.ts";
 import type { OperationMeta } from "../operation_meta.ts";
 import { operations } from "../spec/operations.gen.ts";
+import { findOperation } from "./validate.ts";
 
 export type { OperationMeta };
 
@@ -41,8 +42,7 @@ function methodsOf(path: string): string[] | undefined {
  * ```
  */
 export function resolveOperation(method: string, path: string): OperationMeta | undefined {
-  const lookup = method === "HEAD" ? "GET" : method;
-  const operation = (operations as Record<string, OperationMeta>)[`${lookup} ${path}`];
+  const operation = findOperation(method === "HEAD" ? "GET" : method, path);
   if (operation) return operation;
   const allowed = methodsOf(path);
   if (allowed) {
