@@ -374,23 +374,21 @@ const TYPE_DOCS: Record<string, [string, string]> = {
     "ESI's paths, generated from CCP's OpenAPI spec: each path's methods, parameters and responses.",
     `import type { paths } from "@esikit/esi";\ntype Orders = paths["/markets/{region_id}/orders"]["get"];`,
   ],
-  webhooks: [
-    "ESI's webhooks: none.",
-    `import type { webhooks } from "@esikit/esi";\nconst none: webhooks = {};`,
-  ],
   components: [
     "ESI's shared schemas, parameters and headers, generated from CCP's OpenAPI spec.",
     `import type { components } from "@esikit/esi";\ntype Id = components["schemas"]["CharacterID"];`,
   ],
-  $defs: [
-    "The spec's `$defs`: none.",
-    `import type { $defs } from "@esikit/esi";\nconst none: $defs = {};`,
-  ],
   operations: [
-    "ESI's operations by operationId, generated from CCP's OpenAPI spec.",
-    `import type { operations } from "@esikit/esi";\ntype Status = operations["GetStatus"]["responses"][200];`,
+    "ESI's operations by operationId, generated from CCP's OpenAPI spec. esikit exports it as " +
+    "`EsiOperationTypes`: `operations` is the metadata table.",
+    `import type { EsiOperationTypes } from "@esikit/esi";\ntype Status = EsiOperationTypes["GetStatus"]["responses"][200];`,
   ],
 };
+
+const EMPTY_EXPORTS = new Set([
+  "export type webhooks = Record<string, never>;",
+  "export type $defs = Record<string, never>;",
+]);
 
 /** Docs for the members of `components`, which deno doc's lint also wants documented. */
 const COMPONENT_DOCS: Record<string, string> = {
@@ -441,6 +439,8 @@ export async function renderPaths(
   const out: string[] = [];
   let owner: string | undefined;
   for (const line of astToString(ast).split("\n")) {
+    // Empty placeholders for what OpenAPI 3.0 does not have; nothing refers to them.
+    if (EMPTY_EXPORTS.has(line)) continue;
     const top = /^export (interface|type) ([\w$]+)/.exec(line);
     if (top) {
       const entry = TYPE_DOCS[top[2]] ?? fail(`Cannot generate: no documentation for "${top[2]}"`);

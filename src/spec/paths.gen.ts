@@ -4461,16 +4461,6 @@ export interface paths {
     };
 }
 /**
- * ESI's webhooks: none.
- *
- * @example
- * ```ts
- * import type { webhooks } from "@esikit/esi";
- * const none: webhooks = {};
- * ```
- */
-export type webhooks = Record<string, never>;
-/**
  * ESI's shared schemas, parameters and headers, generated from CCP's OpenAPI spec.
  *
  * @example
@@ -10282,22 +10272,12 @@ export interface components {
     pathItems: never;
 }
 /**
- * The spec's `$defs`: none.
+ * ESI's operations by operationId, generated from CCP's OpenAPI spec. esikit exports it as `EsiOperationTypes`: `operations` is the metadata table.
  *
  * @example
  * ```ts
- * import type { $defs } from "@esikit/esi";
- * const none: $defs = {};
- * ```
- */
-export type $defs = Record<string, never>;
-/**
- * ESI's operations by operationId, generated from CCP's OpenAPI spec.
- *
- * @example
- * ```ts
- * import type { operations } from "@esikit/esi";
- * type Status = operations["GetStatus"]["responses"][200];
+ * import type { EsiOperationTypes } from "@esikit/esi";
+ * type Status = EsiOperationTypes["GetStatus"]["responses"][200];
  * ```
  */
 export interface operations {
