@@ -17,12 +17,23 @@ export interface CallInfo {
   route: string;
   /** The full URL, secrets redacted. */
   url: string;
+  /**
+   * Tells one call's events apart from another's: the same number on every
+   * event of one call (a call that joined another's upstream exchange sees
+   * that call's request and retry events under the other's id).
+   */
+  callId?: number;
 }
 
 /** A request is about to be sent upstream. */
 export interface RequestEvent extends CallInfo {
   /** 1 for the first try, 2 for the first retry, … */
   attempt: number;
+  /**
+   * Adds a header to this try's request, e.g. W3C `traceparent`. Only while
+   * the hook runs (synchronously); it cannot overwrite a header the client set.
+   */
+  setHeader?: (name: string, value: string) => void;
 }
 
 /** A response arrived (or the cache answered). */
@@ -37,6 +48,10 @@ export interface ResponseEvent extends CallInfo {
   attempt: number;
   /** The `X-Esi-Request-Id` of the answer, when there was one. */
   requestId?: string;
+  /** ESI's error budget as this answer reported it (none for a cache hit). */
+  errorLimit?: { remain: number; reset: number };
+  /** The route group's rate limit as this answer reported it (none for a cache hit). */
+  rateLimit?: { group: string; limit: string; remaining: number; used: number };
 }
 
 /** A failed try is about to be retried. */
