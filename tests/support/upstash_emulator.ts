@@ -58,6 +58,8 @@ export class UpstashEmulator {
   #stalled: (() => void)[] = [];
   #mode: EmulatorMode = "normal";
   #closing = false;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
 
   private constructor(options: UpstashEmulatorOptions) {
     this.token = options.token ?? crypto.randomUUID();
@@ -100,6 +102,17 @@ export class UpstashEmulator {
     this.#idle.length = 0;
   }
 
+  /** Resolves once no request is being handled. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** The number of requests received, over all paths. */
+  get requestCount(): number {
+    return Object.values(this.requests).reduce((a, b) => a + b, 0);
+  }
+
   /** Lets stalled requests go on. */
   #release(): void {
     const stalled = this.#stalled;
@@ -108,14 +121,24 @@ export class UpstashEmulator {
   }
 
   async #handle(request: Request): Promise<Response> {
+    this.#inFlight++;
+    try {
+      return await this.#answer(request);
+    } finally {
+      if (--this.#inFlight === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        // After the response is on its way.
+        setTimeout(() => waiters.forEach((w) => w()), 0);
+      }
+    }
+  }
+
+  async #answer(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     this.requests[path] = (this.requests[path] ?? 0) + 1;
     if (this.#mode === "stall") {
-      await new Promise<void>((resolve) => {
-        this.#stalled.push(resolve);
-        request.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      if (request.signal.aborted) return json({ error: "Aborted" }, 499);
+      await new Promise<void>((resolve) => this.#stalled.push(resolve));
     }
     if (this.#closing) return json({ error: "ERR emulator closing" }, 503);
     if (this.#mode === "error") {
