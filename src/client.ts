@@ -32,6 +32,17 @@ import {
 import { startDeadline } from "./http/timeout.ts";
 import { buildQuery, fillPath, type PathValue, type QueryValue, redactUrl } from "./http/url.ts";
 import { ConcurrencyGate } from "./limits/concurrency.ts";
+import {
+  allPagesOf,
+  type EsiPage,
+  type PageFetcher,
+  pagesOf,
+  type PagesOptions,
+} from "./paginate/x_pages.ts";
+import { type CursorOptions, type CursorSync, syncCursor } from "./paginate/cursor.ts";
+import { type FromIdOptions, walkFromId } from "./paginate/from_id.ts";
+import { settleAll, type Settled } from "./bulk.ts";
+import { Limits, type LimitsOptions, type LimitSubject, type Permit } from "./limits/limits.ts";
 import { type CacheOutcome, type CallInfo, emit, type Hooks } from "./observe/hooks.ts";
 import type { AccessTokenSource } from "./sso/token_source.ts";
 import { authorizeCall, type CallAuth } from "./http/auth.ts";
@@ -102,6 +113,12 @@ export interface EsiClientOptions {
    * @default 20
    */
   concurrency?: number;
+  /**
+   * ESI's error limit and route-group rate limits: a {@link Limits} to share
+   * with other clients, or the options of this client's own.
+   * @default new Limits()
+   */
+  limits?: Limits | LimitsOptions;
   /** Functions called at each edge of the pipeline. */
   hooks?: Hooks;
   /**
@@ -135,6 +152,12 @@ export interface CallOptions {
   throwOnError?: boolean;
   /** Return the body undecoded: `"text"` or `"bytes"`. */
   raw?: "text" | "bytes";
+  /**
+   * `"no-cache"` revalidates a stored entry even while it is fresh (a cheap
+   * 304 when nothing changed); pagination uses it after a resource turned over.
+   * @default "default"
+   */
+  cache?: "default" | "no-cache";
 }
 
 /** The parameters of an untyped call: path, query, body and headers, plus the call options. */
@@ -154,9 +177,38 @@ export type EsiCallOptions<M extends EsiHttpMethod, P extends EsiPath<M>> =
  * The options argument of a typed call: optional when the operation has no
  * required parameter, required otherwise.
  */
-export type EsiCallArgs<M extends EsiHttpMethod, P extends EsiPath<M>> = object extends
-  EsiParams<M, P> ? [options?: EsiCallOptions<M, P>]
-  : [options: EsiCallOptions<M, P>];
+export type EsiCallArgs<M extends EsiHttpMethod, P extends EsiPath<M>, X = unknown> = object extends
+  EsiParams<M, P> ? [options?: EsiCallOptions<M, P> & X]
+  : [options: EsiCallOptions<M, P> & X];
+
+/** The record type of a cursor-paginated body: the array beside its `cursor`. */
+export type CursorRecord<D> = D extends object
+  ? NonNullable<D[Exclude<keyof D, "cursor">]> extends readonly (infer R)[] ? R : unknown
+  : unknown;
+
+/** The record type of an array body. */
+export type RecordOf<D> = D extends readonly (infer R)[] ? R : unknown;
+
+/** One call of a bulk: a method (GET by default), a route, and its options. */
+export interface BulkCall extends RequestOptions {
+  /**
+   * The HTTP method.
+   * @default "GET"
+   */
+  method?: string;
+  /** The route template, e.g. `/characters/{character_id}`, or a literal path. */
+  route: string;
+}
+
+/** Options of a bulk. */
+export interface BulkOptions {
+  /**
+   * The most calls of the bulk in flight at once (the client's own gate and
+   * limits apply too).
+   * @default 20
+   */
+  concurrency?: number;
+}
 
 /** One answered call: the decoded body, the status, the headers, and esikit's meta. */
 export interface EsiResponse<T> {
@@ -189,6 +241,7 @@ interface SharedState {
   clock: Clock;
   hooks: Hooks;
   gate: ConcurrencyGate;
+  limits: Limits;
   flights: Flights<Upstream>;
   keepStaleMs: number;
 }
@@ -205,6 +258,7 @@ interface Upstream {
 
 /** A call, prepared: everything known before any I/O. */
 interface Call extends CallInfo {
+  callId: number;
   operation?: OperationMeta;
   headers: Record<string, string>;
   body?: string;
@@ -231,6 +285,7 @@ const keptHeaders = [
 ] as const;
 
 let warnedNoUserAgent = false;
+let lastCallId = 0;
 
 /**
  * A client for EVE Online's ESI. Every call goes through one pipeline that
@@ -290,6 +345,9 @@ export class EsiClient {
       clock: options.clock ?? systemClock,
       hooks: options.hooks ?? {},
       gate: new ConcurrencyGate(options.concurrency ?? 20),
+      limits: options.limits instanceof Limits
+        ? options.limits
+        : new Limits({ clock: options.clock, ...options.limits }),
       flights: new Flights(),
       keepStaleMs: options.keepStaleMs ?? 3_600_000,
     };
@@ -301,6 +359,11 @@ export class EsiClient {
       language: options.language ?? "en",
       tenant: options.tenant ?? "tranquility",
     };
+  }
+
+  /** The clock this client reads the time from and waits with. */
+  get clock(): Clock {
+    return this.#shared.clock;
   }
 
   /** The compatibility date this client sends. */
@@ -443,7 +506,7 @@ export class EsiClient {
         ? cacheKey(call.method, call.url, this.#config, auth?.identityKey ?? "")
         : undefined;
       const stored = key ? await this.#read(key) : undefined;
-      if (stored && this.#shared.clock.now() < stored.expiresAt) {
+      if (stored && options.cache !== "no-cache" && this.#shared.clock.now() < stored.expiresAt) {
         this.#emitCache(call, "hit");
         return this.#answer<T>(call, options, fromEntry(stored, "hit", 0), started);
       }
@@ -586,6 +649,221 @@ export class EsiClient {
     return this.requestUntyped<undefined>("HEAD", path, args[0] as RequestOptions);
   }
 
+  /**
+   * Streams the pages of an X-Pages route in order, as they arrive: page 1
+   * first, then the others in parallel. Every page is checked to belong to
+   * the version page 1 had; a resource that changes mid-stream throws
+   * {@link EsiPaginationError} rather than yield a mix.
+   *
+   * @param path The route template.
+   * @param args The call's parameters and options; `paging` tunes the walk.
+   * @returns The pages.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * for await (const page of esi.pages("/markets/{region_id}/orders", {
+   *   path: { region_id: 10000002 },
+   *   query: { order_type: "all" },
+   * })) {
+   *   console.log(page.page, "of", page.pages, page.data.length);
+   * }
+   * ```
+   */
+  pages<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+  ): AsyncGenerator<EsiPage<EsiData<"get", P>>, void, undefined> {
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    return pagesOf(
+      path,
+      this.#pageFetcher<EsiData<"get", P>>(path, options),
+      this.clock,
+      options.paging,
+    );
+  }
+
+  /**
+   * Fetches every page of an X-Pages route and returns all its records: one
+   * consistent version of the resource, or an error — never part of it.
+   *
+   * @param path The route template.
+   * @param args The call's parameters and options; `paging` tunes the walk.
+   * @returns Every record, in page order.
+   * @throws {EsiPaginationError} When a page fails after its retries, or the
+   *   resource keeps changing.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const orders = await esi.all("/markets/{region_id}/orders", {
+   *   path: { region_id: 10000002 },
+   *   query: { order_type: "all" },
+   * });
+   * console.log(orders.length);
+   * ```
+   */
+  all<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+  ): Promise<EsiData<"get", P>> {
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    return allPagesOf(
+      path,
+      this.#pageFetcher<unknown[]>(path, options),
+      this.clock,
+      options.paging,
+    ) as Promise<EsiData<"get", P>>;
+  }
+
+  /**
+   * Syncs a cursor-paginated route (`x-pagination: cursor`): without
+   * `cursor.state`, an initial sync back to the oldest record; with it, the
+   * records newer than the last sync. Persist the returned `cursor`.
+   *
+   * @param path The route template.
+   * @param args The call's parameters and options; `cursor` carries the saved state.
+   * @returns The records, oldest first, and the state to persist.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * declare const esi: EsiClient;
+   * const first = await esi.syncCursor("/corporations/{corporation_id}/projects", {
+   *   path: { corporation_id: 98000001 },
+   * });
+   * const later = await esi.syncCursor("/corporations/{corporation_id}/projects", {
+   *   path: { corporation_id: 98000001 },
+   *   cursor: { state: first.cursor },
+   * });
+   * ```
+   */
+  syncCursor<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P, { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> }>
+  ): Promise<CursorSync<CursorRecord<EsiData<"get", P>>>> {
+    const options = (args[0] ?? {}) as RequestOptions & {
+      cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>>;
+    };
+    const { cursor, ...call } = options;
+    return syncCursor(
+      path,
+      async (position) =>
+        (await this.requestUntyped("GET", path, {
+          ...call,
+          query: { ...call.query, ...position },
+        })).data,
+      cursor,
+    );
+  }
+
+  /**
+   * Walks a `from_id` route (wallet transactions) back in time and returns
+   * every record once, newest first.
+   *
+   * @param path The route template.
+   * @param args The call's parameters and options; `fromId` tunes the walk.
+   * @returns Every record, newest first.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * declare const esi: EsiClient;
+   * const transactions = await esi.walkFromId("/characters/{character_id}/wallet/transactions", {
+   *   path: { character_id: 2112625428 },
+   * });
+   * ```
+   */
+  walkFromId<P extends EsiPath<"get">>(
+    path: P,
+    ...args: EsiCallArgs<"get", P, { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> }>
+  ): Promise<EsiData<"get", P>> {
+    const options = (args[0] ?? {}) as RequestOptions & {
+      fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>>;
+    };
+    const { fromId, ...call } = options;
+    return walkFromId(
+      path,
+      async (from) =>
+        (await this.requestUntyped<RecordOf<EsiData<"get", P>>[]>("GET", path, {
+          ...call,
+          query: { ...call.query, from_id: from },
+        })).data,
+      fromId,
+    ) as Promise<EsiData<"get", P>>;
+  }
+
+  /**
+   * Sends many calls at once, inside every limit, and returns each outcome
+   * in input order: one failure never fails the batch.
+   *
+   * @param calls The calls.
+   * @param options The most calls of the bulk in flight at once.
+   * @returns Each call's response, or its error.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const results = await esi.many([
+   *   { route: "/status" },
+   *   { route: "/characters/{character_id}", path: { character_id: 2112625428 } },
+   *   { method: "POST", route: "/universe/names", body: [30000142] },
+   * ]);
+   * for (const r of results) console.log(r.ok ? r.value.status : r.error.message);
+   * ```
+   */
+  many(
+    calls: readonly BulkCall[],
+    options: BulkOptions = {},
+  ): Promise<Settled<EsiResponse<unknown>>[]> {
+    return settleAll(
+      calls,
+      ({ method, route, ...call }) => this.requestUntyped(method ?? "GET", route, call),
+      options.concurrency ?? 20,
+    );
+  }
+
+  /**
+   * Calls one GET route with many sets of parameters, inside every limit, and
+   * returns each outcome in input order, typed.
+   *
+   * @param path The route template.
+   * @param calls The parameters of each call.
+   * @param options The most calls of the bulk in flight at once.
+   * @returns Each call's data, or its error.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+   * const characters = await esi.manyOf(
+   *   "/characters/{character_id}",
+   *   [2112625428, 95465499].map((character_id) => ({ path: { character_id } })),
+   * );
+   * for (const c of characters) if (c.ok) console.log(c.value.name);
+   * ```
+   */
+  manyOf<P extends EsiPath<"get">>(
+    path: P,
+    calls: readonly EsiCallOptions<"get", P>[],
+    options: BulkOptions = {},
+  ): Promise<Settled<EsiData<"get", P>>[]> {
+    return settleAll(
+      calls,
+      async (call) =>
+        (await this.requestUntyped<EsiData<"get", P>>("GET", path, call as RequestOptions)).data,
+      options.concurrency ?? 20,
+    );
+  }
+
+  /** Fetches page `n` of a route through the whole pipeline (cache included). */
+  #pageFetcher<T>(path: string, options: RequestOptions): PageFetcher<T> {
+    const { paging: _, ...call } = options as RequestOptions & { paging?: unknown };
+    return (page, revalidate) =>
+      this.requestUntyped<T>("GET", path, {
+        ...call,
+        query: { ...call.query, page },
+        cache: revalidate ? "no-cache" : call.cache,
+      });
+  }
+
   #derive(patch: Partial<ClientConfig>): EsiClient {
     const config = { ...this.#config, ...patch };
     return new EsiClient({ [inherited]: [this.#shared, config] } as EsiClientOptions);
@@ -618,6 +896,7 @@ export class EsiClient {
       headers["Content-Type"] = "application/json";
     }
     return {
+      callId: ++lastCallId,
       method,
       route,
       url,
@@ -637,19 +916,26 @@ export class EsiClient {
     key: string | undefined,
     stored: CacheEntry | undefined,
   ): Promise<Upstream> {
-    const { clock, hooks } = this.#shared;
+    const { clock, hooks, limits } = this.#shared;
     const policy = this.#config.retry;
     const retryable = policy.methods.includes(call.method);
+    const subject: LimitSubject = {
+      ...info(call),
+      rateLimit: call.operation?.rateLimit,
+      identity: auth?.bucketIdentity ?? "app",
+    };
     let refreshedToken = false;
+    let limitRetries = 0;
     for (let attempt = 1;; attempt++) {
-      const headers = { ...call.headers };
-      if (stored?.headers.etag) headers["If-None-Match"] = stored.headers.etag;
-      if (stored?.headers["last-modified"]) {
-        headers["If-Modified-Since"] = stored.headers["last-modified"];
-      }
+      const headers = this.#tryHeaders(call, stored);
       if (auth) headers["Authorization"] = `Bearer ${await auth.accessToken(call.signal)}`;
-      emit(hooks.request, { ...info(call), attempt });
+      const permit = await this.#admit(call, subject);
+      emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
       const result = await this.#try(call, headers);
+      permit.settle(
+        result instanceof EsiError ? 0 : result.response.status,
+        result instanceof EsiError ? undefined : result.response.headers,
+      );
       const canRetry = retryable && attempt <= policy.limit;
 
       if (result instanceof EsiError) {
@@ -673,6 +959,14 @@ export class EsiClient {
       }
       if (status === 304 && stored) {
         return await this.#revalidated(key!, stored, response.headers, attempt);
+      }
+      // A 420 or 429 was refused before ESI did any work: any method may try
+      // again, once the limits (which have just learnt of it) let it through.
+      if ((status === 420 || status === 429) && limits.policy === "wait") {
+        if (limitRetries++ < policy.limit) {
+          emit(hooks.retry, { ...info(call), attempt, delayMs: 0, reason: String(status) });
+          continue;
+        }
       }
       if (policy.statuses.includes(status) && canRetry) {
         const retryAfter = parseRetryAfter(response.headers.get("retry-after"), clock.now());
@@ -702,16 +996,44 @@ export class EsiClient {
     }
   }
 
-  /** One try: fetch and read the whole body inside the deadline. */
+  /** The headers of one try: the call's, and the validators of a stored entry. */
+  #tryHeaders(call: Call, stored: CacheEntry | undefined): Record<string, string> {
+    const headers = { ...call.headers };
+    if (stored?.headers.etag) headers["If-None-Match"] = stored.headers.etag;
+    if (stored?.headers["last-modified"]) {
+      headers["If-Modified-Since"] = stored.headers["last-modified"];
+    }
+    return headers;
+  }
+
+  /** Waits for the limits; an abort while waiting becomes an {@link EsiAbortError}. */
+  async #admit(call: Call, subject: LimitSubject): Promise<Permit> {
+    try {
+      return await this.#shared.limits.acquire(subject, this.#shared.hooks, call.signal);
+    } catch (error) {
+      if (error instanceof EsiError) throw error;
+      throw new EsiAbortError(call.method, redactUrl(call.url), error);
+    }
+  }
+
+  /**
+   * One try: wait for a place in the gate, then fetch and read the whole body
+   * inside the deadline. Waiting for limits or the gate is not part of the
+   * timeout.
+   */
   async #try(
     call: Call,
     headers: Record<string, string>,
   ): Promise<{ response: Response; body: Uint8Array } | EsiError> {
     const shown = redactUrl(call.url);
     let release: (() => void) | undefined;
+    try {
+      release = await this.#shared.gate.acquire(call.signal);
+    } catch (reason) {
+      return new EsiAbortError(call.method, shown, reason);
+    }
     const deadline = startDeadline(this.#shared.clock, call.timeoutMs, call.signal);
     try {
-      release = await this.#shared.gate.acquire(deadline.signal);
       const response = await this.#shared.fetch(call.url, {
         method: call.method,
         headers,
@@ -728,7 +1050,7 @@ export class EsiClient {
       return new EsiNetworkError(call.method, shown, error);
     } finally {
       deadline.clear();
-      release?.();
+      release();
     }
   }
 
@@ -841,6 +1163,8 @@ export class EsiClient {
       cache: upstream.cache,
       attempt: upstream.attempts,
       requestId: meta.requestId,
+      errorLimit: meta.errorLimit,
+      rateLimit: meta.rateLimit,
     });
     const { status, body } = upstream;
     if (status >= 400) {
@@ -891,7 +1215,17 @@ function fromEntry(entry: CacheEntry, cache: CacheOutcome, attempts: number): Up
 }
 
 function info(call: Call): CallInfo {
-  return { method: call.method, route: call.route, url: redactUrl(call.url) };
+  return { method: call.method, route: call.route, url: redactUrl(call.url), callId: call.callId };
+}
+
+/** Lets a request hook add a header (a trace context, say) without overriding the client's. */
+function headerSetter(headers: Record<string, string>): (name: string, value: string) => void {
+  return (name, value) => {
+    const lower = name.toLowerCase();
+    if (Object.keys(headers).some((existing) => existing.toLowerCase() === lower)) return;
+    assertValidHeaders({ [name]: value });
+    headers[name] = value;
+  };
 }
 
 function toEsiError(error: unknown, call: Call): Error {

@@ -15,6 +15,8 @@ import { missingScopes } from "./validate.ts";
 export interface CallAuth {
   /** What stands for the token's identity in cache keys (never the token). */
   identityKey: string;
+  /** Whose rate-limit bucket the call spends: `"character:<id>"`, or `"app"` when unknown. */
+  bucketIdentity: string;
   /** Whether a 401 can be cured by refreshing the token. */
   canRefresh: boolean;
   /** The access token to send now. */
@@ -77,10 +79,12 @@ async function rawTokenAuth(call: AuthSubject, token: string): Promise<CallAuth>
   }
   // Unverified claims may only refuse a call early, never grant anything: the
   // cache key is a digest of the token itself, not of the claims it asserts.
-  const scopes = unverifiedScopes(token);
-  if (scopes) checkScopes(call, scopes);
+  const claims = unverifiedClaims(token);
+  if (claims.scopes) checkScopes(call, claims.scopes);
   return {
     identityKey: `t:${await sha256Hex(token)}`,
+    // Bucketing by an unverified character only decides how we pace ourselves.
+    bucketIdentity: claims.characterId ? `character:${claims.characterId}` : "app",
     canRefresh: false,
     accessToken: () => Promise.resolve(token),
     forceRefresh() {},
@@ -97,6 +101,7 @@ async function sourceAuth(
   let forceRefresh = false;
   return {
     identityKey: `c:${identity.characterId}:${digest([...identity.scopes].sort().join(" "))}`,
+    bucketIdentity: `character:${identity.characterId}`,
     canRefresh: true,
     accessToken(callSignal?: AbortSignal): Promise<string> {
       const refresh = forceRefresh;
@@ -114,13 +119,17 @@ function checkScopes(call: AuthSubject, held: readonly string[]): void {
   if (missing.length) throw new EsiScopeError(`${call.method} ${call.route}`, missing);
 }
 
-function unverifiedScopes(token: string): readonly string[] | undefined {
+function unverifiedClaims(token: string): { scopes?: readonly string[]; characterId?: string } {
   try {
-    const scp = decodeJwt(token).scp;
-    if (typeof scp === "string") return [scp];
-    return Array.isArray(scp) ? scp.map(String) : undefined;
+    const { scp, sub } = decodeJwt(token);
+    const scopes = typeof scp === "string"
+      ? [scp]
+      : Array.isArray(scp)
+      ? scp.map(String)
+      : undefined;
+    return { scopes, characterId: sub?.match(/^CHARACTER:EVE:(\d+)$/)?.[1] };
   } catch {
-    return undefined; // not a JWT we can read: let ESI judge it
+    return {}; // not a JWT we can read: let ESI judge it
   }
 }
 

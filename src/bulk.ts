@@ -1,0 +1,45 @@
+/**
+ * Bulk calls: many calls at once, each settled on its own, results in input order.
+ *
+ * @module
+ */
+
+import { ConcurrencyGate } from "./limits/concurrency.ts";
+
+/** One call's outcome in a bulk: its value, or its error. */
+export type Settled<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: Error };
+
+/**
+ * Runs `run` for every input, at most `concurrency` at a time, and returns
+ * each outcome in input order. One failure never fails the batch.
+ *
+ * @param inputs The inputs.
+ * @param run The call for one input.
+ * @param concurrency The most calls at once.
+ * @returns The outcomes, in input order.
+ * @example
+ * ```ts
+ * import { settleAll } from "@esikit/esi";
+ * const results = await settleAll([1, 2], (n) => n === 2 ? Promise.reject(new Error("no")) : Promise.resolve(n), 2);
+ * results[0]; // { ok: true, value: 1 }
+ * ```
+ */
+export async function settleAll<I, T>(
+  inputs: readonly I[],
+  run: (input: I, index: number) => Promise<T>,
+  concurrency: number,
+): Promise<Settled<T>[]> {
+  const gate = new ConcurrencyGate(Math.max(1, Math.floor(concurrency)));
+  return await Promise.all(inputs.map(async (input, index): Promise<Settled<T>> => {
+    const release = await gate.acquire();
+    try {
+      return { ok: true, value: await run(input, index) };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+    } finally {
+      release();
+    }
+  }));
+}

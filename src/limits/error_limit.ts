@@ -1,0 +1,213 @@
+/**
+ * ESI's error limit: 100 non-2xx/3xx answers per fixed 60 s window per source
+ * IP, then 420 on every route until the window resets. The guard keeps the
+ * budget it learns from `X-ESI-Error-Limit-*` headers and admits a call only
+ * when even the failure of every call already in flight would leave the
+ * reserve untouched.
+ *
+ * @module
+ */
+
+/** The error budget as last reported, with when it resets. */
+export interface ErrorBudget {
+  /** Errors left in the window. */
+  remain: number;
+  /** When the window resets, in epoch milliseconds. */
+  resetAt: number;
+  /** After a 420: nothing may be sent before this time, in epoch milliseconds. */
+  blockedUntil: number;
+}
+
+/**
+ * Where an error budget is shared between clients that do not share memory
+ * (isolates, instances): the gateway keeps it in Redis or Deno KV.
+ */
+export interface ErrorBudgetStore {
+  /** Reads the shared budget, if any was written. */
+  load(): Promise<ErrorBudget | undefined>;
+  /**
+   * Writes the budget. Writers race; readers merge (see {@link mergeBudgets}),
+   * so a lost write costs at most a moment of optimism.
+   *
+   * @param budget The budget to share.
+   */
+  save(budget: ErrorBudget): Promise<void>;
+}
+
+/** Options of an {@link ErrorLimitGuard}. */
+export interface ErrorLimitOptions {
+  /**
+   * Errors kept in reserve: below this, new calls wait for the window to
+   * reset. Other processes behind the same IP spend the same budget.
+   * @default 10
+   */
+  reserve?: number;
+  /**
+   * The budget of a fresh window, before any response reports it.
+   * @default 100
+   */
+  limit?: number;
+  /** A store through which clients without shared memory share one budget. */
+  store?: ErrorBudgetStore;
+  /**
+   * How long a budget read from the store is trusted before it is read again, in milliseconds.
+   * @default 250
+   */
+  storeSyncMs?: number;
+}
+
+// ESI reports whole seconds until the reset: the true reset may be up to a
+// second later than the header says.
+const resetMarginMs = 1_000;
+
+/**
+ * Merges two views of the error budget: within the same window the smaller
+ * remainder wins, a later window supersedes an earlier one, and a block lasts
+ * as long as the longer of the two.
+ *
+ * @param a One view.
+ * @param b The other.
+ * @returns The merged view.
+ * @example
+ * ```ts
+ * import { mergeBudgets } from "@esikit/esi";
+ * mergeBudgets({ remain: 50, resetAt: 1000, blockedUntil: 0 }, { remain: 40, resetAt: 1000, blockedUntil: 0 }).remain; // 40
+ * ```
+ */
+export function mergeBudgets(a: ErrorBudget, b: ErrorBudget): ErrorBudget {
+  const blockedUntil = Math.max(a.blockedUntil, b.blockedUntil);
+  // Windows are 60 s apart; reset estimates of one window differ by rounding only.
+  if (Math.abs(a.resetAt - b.resetAt) < 5_000) {
+    return {
+      remain: Math.min(a.remain, b.remain),
+      resetAt: Math.max(a.resetAt, b.resetAt),
+      blockedUntil,
+    };
+  }
+  const later = a.resetAt > b.resetAt ? a : b;
+  return { ...later, blockedUntil };
+}
+
+/**
+ * Keeps ESI's error budget and decides when a call may be sent.
+ *
+ * @example
+ * ```ts
+ * import { ErrorLimitGuard } from "@esikit/esi";
+ * const guard = new ErrorLimitGuard({ reserve: 10 });
+ * guard.observe(new Headers({ "x-esi-error-limit-remain": "12", "x-esi-error-limit-reset": "30" }), 503, Date.now());
+ * guard.waitMs(Date.now()); // 0: 12 left, reserve 10, nothing in flight
+ * ```
+ */
+export class ErrorLimitGuard {
+  readonly #reserve: number;
+  readonly #limit: number;
+  readonly #store?: ErrorBudgetStore;
+  readonly #storeSyncMs: number;
+  #budget: ErrorBudget | undefined;
+  #inFlight = 0;
+  #syncedAt = -Infinity;
+
+  /**
+   * Creates a guard that knows nothing yet: the first calls go out on a full budget.
+   *
+   * @param options The reserve, the budget of a fresh window, and an optional shared store.
+   */
+  constructor(options: ErrorLimitOptions = {}) {
+    this.#reserve = options.reserve ?? 10;
+    this.#limit = options.limit ?? 100;
+    this.#store = options.store;
+    this.#storeSyncMs = options.storeSyncMs ?? 250;
+  }
+
+  /** The budget as last known, or `undefined` before any response reported it. */
+  get budget(): ErrorBudget | undefined {
+    return this.#budget;
+  }
+
+  /** Calls admitted and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * How long a new call must wait before it may be sent: 0 when it may go now.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns The wait in milliseconds.
+   */
+  waitMs(now: number): number {
+    const budget = this.#current(now);
+    if (!budget) return 0;
+    if (budget.blockedUntil > now) return budget.blockedUntil - now;
+    // Every call in flight may yet fail: count them as spent.
+    if (budget.remain - this.#inFlight > this.#reserve) return 0;
+    return Math.max(1, budget.resetAt - now);
+  }
+
+  /**
+   * Reads the shared budget from the store when the local copy is older than
+   * `storeSyncMs`. A store that fails is ignored: the local view stands.
+   *
+   * @param now The current time, in epoch milliseconds.
+   */
+  async sync(now: number): Promise<void> {
+    if (!this.#store || now - this.#syncedAt < this.#storeSyncMs) return;
+    this.#syncedAt = now;
+    try {
+      const shared = await this.#store.load();
+      if (shared) this.#budget = this.#budget ? mergeBudgets(this.#budget, shared) : shared;
+    } catch {
+      // The shared view is an optimisation; the local one is always kept.
+    }
+  }
+
+  /** Counts a call as in flight; call {@link ErrorLimitGuard.settle} when it ends. */
+  admit(): void {
+    this.#inFlight++;
+  }
+
+  /**
+   * Counts a call as ended and learns from its answer, if it got one.
+   *
+   * @param headers The response headers, or `undefined` when no answer came.
+   * @param status The response status, or 0 when no answer came.
+   * @param now The current time, in epoch milliseconds.
+   */
+  settle(headers: Headers | undefined, status: number, now: number): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (headers) this.observe(headers, status, now);
+  }
+
+  /**
+   * Learns from a response's headers and status; a 420 blocks every call
+   * until the window resets.
+   *
+   * @param headers The response headers.
+   * @param status The response status.
+   * @param now The current time, in epoch milliseconds.
+   */
+  observe(headers: Headers, status: number, now: number): void {
+    const remain = Number(headers.get("x-esi-error-limit-remain") ?? NaN);
+    const reset = Number(headers.get("x-esi-error-limit-reset") ?? NaN);
+    const known = Number.isFinite(remain) && Number.isFinite(reset);
+    if (!known && status !== 420) return;
+    const resetAt = known ? now + reset * 1000 + resetMarginMs : now + 60_000;
+    const seen: ErrorBudget = {
+      remain: known ? remain : 0,
+      resetAt,
+      blockedUntil: status === 420 ? resetAt : 0,
+    };
+    this.#budget = this.#budget && this.#budget.resetAt > now
+      ? mergeBudgets(this.#budget, seen)
+      : seen;
+    this.#store?.save(this.#budget).catch(() => {});
+  }
+
+  /** The budget of the current window: a past window's budget is a fresh one. */
+  #current(now: number): ErrorBudget | undefined {
+    const budget = this.#budget;
+    if (!budget || budget.resetAt > now) return budget;
+    return { remain: this.#limit, resetAt: now + 60_000, blockedUntil: budget.blockedUntil };
+  }
+}

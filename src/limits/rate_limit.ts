@@ -1,0 +1,200 @@
+/**
+ * ESI's route-group rate limits (2025+): a floating window per (group,
+ * identity), where each answer costs tokens by its status class. A bucket
+ * reserves a call's tokens before it is sent, so that concurrent calls never
+ * overdraw it, and settles them when the answer says what the call cost.
+ *
+ * @module
+ */
+
+/** A rate-limit group's size, as the spec's `x-rate-limit` or ESI's headers give it. */
+export interface BucketSize {
+  /** Tokens per window. */
+  maxTokens: number;
+  /** The window, in milliseconds. */
+  windowMs: number;
+}
+
+/** Tokens reserved for a call before its answer says what it cost: a 2xx's. */
+export const reservedCost = 2;
+
+/**
+ * What an answer costs in tokens: 2xx 2, 3xx 1, 4xx 5 (429 excepted), 5xx 0.
+ *
+ * @param status The HTTP status.
+ * @returns The cost in tokens.
+ * @example
+ * ```ts
+ * import { tokenCost } from "@esikit/esi";
+ * tokenCost(304); // 1
+ * ```
+ */
+export function tokenCost(status: number): number {
+  if (status === 429 || status >= 500 || status < 200) return 0;
+  if (status < 300) return 2;
+  if (status < 400) return 1;
+  return 5;
+}
+
+/**
+ * Reads ESI's `X-Ratelimit-Limit` form, `"150/15m"`.
+ *
+ * @param value The header value.
+ * @returns The size, or `undefined` when unreadable.
+ * @example
+ * ```ts
+ * import { parseRateLimit } from "@esikit/esi";
+ * parseRateLimit("150/15m"); // { maxTokens: 150, windowMs: 900000 }
+ * ```
+ */
+export function parseRateLimit(value: string | null | undefined): BucketSize | undefined {
+  const match = value?.trim().match(/^(\d+)\/(\d+)([smhd])$/);
+  if (!match) return undefined;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[3] as "s"];
+  return { maxTokens: Number(match[1]), windowMs: Number(match[2]) * unit };
+}
+
+interface Spend {
+  at: number;
+  cost: number;
+}
+
+/**
+ * One floating-window bucket: the tokens spent in the last window, the
+ * tokens reserved by calls in flight, and any block a 429 imposed.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitBucket } from "@esikit/esi";
+ * const bucket = new RateLimitBucket({ maxTokens: 150, windowMs: 900_000 });
+ * bucket.waitMs(Date.now()); // 0
+ * bucket.reserve();
+ * bucket.settle(200, undefined, Date.now());
+ * bucket.used(Date.now()); // 2
+ * ```
+ */
+export class RateLimitBucket {
+  #size: BucketSize;
+  #spends: Spend[] = [];
+  #reserved = 0;
+  #blockedUntil = 0;
+  #changed = Promise.withResolvers<void>();
+
+  /**
+   * Creates an empty bucket.
+   *
+   * @param size Its size, until ESI's headers say otherwise.
+   */
+  constructor(size: BucketSize) {
+    this.#size = size;
+  }
+
+  /** The bucket's size. */
+  get size(): BucketSize {
+    return this.#size;
+  }
+
+  /** Tokens reserved by calls in flight. */
+  get reserved(): number {
+    return this.#reserved;
+  }
+
+  /** Resolves the next time a reservation settles or the bucket changes. */
+  get changed(): Promise<void> {
+    return this.#changed.promise;
+  }
+
+  /**
+   * Tokens spent in the window ending now.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns The tokens spent.
+   */
+  used(now: number): number {
+    this.#prune(now);
+    let used = 0;
+    for (const spend of this.#spends) used += spend.cost;
+    return used;
+  }
+
+  /**
+   * How long a new call must wait before its tokens fit: 0 when it may go now,
+   * `Infinity` when only calls in flight settling can make room.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns The wait in milliseconds.
+   */
+  waitMs(now: number): number {
+    if (this.#blockedUntil > now) return this.#blockedUntil - now;
+    let over = this.used(now) + this.#reserved + reservedCost - this.#size.maxTokens;
+    if (over <= 0) return 0;
+    // Walk the spends from the oldest until enough of them have left the window.
+    for (const spend of this.#spends) {
+      over -= spend.cost;
+      if (over <= 0) return Math.max(1, spend.at + this.#size.windowMs - now);
+    }
+    return Infinity;
+  }
+
+  /** Reserves a call's tokens; {@link RateLimitBucket.settle} gives them back as spent. */
+  reserve(): void {
+    this.#reserved += reservedCost;
+  }
+
+  /**
+   * Settles a reservation with what the answer cost, and corrects the bucket
+   * from ESI's headers: tokens spent elsewhere (another process of the same
+   * application) count too.
+   *
+   * @param status The answer's status, or 0 when no answer came (nothing spent).
+   * @param headers The answer's headers, when there was an answer.
+   * @param now The current time, in epoch milliseconds.
+   */
+  settle(status: number, headers: Headers | undefined, now: number): void {
+    this.#reserved = Math.max(0, this.#reserved - reservedCost);
+    const cost = tokenCost(status);
+    if (cost > 0) this.#spends.push({ at: now, cost });
+    if (headers) this.#correct(headers, now);
+    this.#notify();
+  }
+
+  /**
+   * Blocks the bucket: ESI answered 429 and asked to wait.
+   *
+   * @param until When calls may resume, in epoch milliseconds.
+   */
+  block(until: number): void {
+    this.#blockedUntil = Math.max(this.#blockedUntil, until);
+    this.#notify();
+  }
+
+  #correct(headers: Headers, now: number): void {
+    const size = parseRateLimit(headers.get("x-ratelimit-limit"));
+    if (size) this.#size = size;
+    const usedHeader = headers.get("x-ratelimit-used");
+    const remainingHeader = headers.get("x-ratelimit-remaining");
+    const serverUsed = usedHeader !== null
+      ? Number(usedHeader)
+      : remainingHeader !== null
+      ? this.#size.maxTokens - Number(remainingHeader)
+      : NaN;
+    if (!Number.isFinite(serverUsed)) return;
+    // ESI counts what it has answered; calls of ours it answered but we have
+    // not settled yet are at most what is reserved. Beyond that, the tokens
+    // were spent by someone else sharing the bucket.
+    const unseen = serverUsed - this.used(now) - this.#reserved;
+    if (unseen > 0) this.#spends.push({ at: now, cost: unseen });
+  }
+
+  #prune(now: number): void {
+    const from = now - this.#size.windowMs;
+    let drop = 0;
+    while (drop < this.#spends.length && this.#spends[drop].at <= from) drop++;
+    if (drop) this.#spends.splice(0, drop);
+  }
+
+  #notify(): void {
+    this.#changed.resolve();
+    this.#changed = Promise.withResolvers<void>();
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * X-Pages pagination: page 1 first, then the other pages in parallel, every
+ * page checked to belong to the same version of the resource. A result is
+ * whole and consistent, or it is an error: never a silent mix or a part.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import { EsiError, EsiPaginationError } from "../errors.ts";
+import type { EsiMeta } from "../http/meta.ts";
+
+/** One page of an X-Pages resource. */
+export interface EsiPage<T> {
+  /** The page number, from 1. */
+  page: number;
+  /** How many pages the resource has. */
+  pages: number;
+  /** The page's records. */
+  data: T;
+  /** The page's meta. */
+  meta: EsiMeta;
+}
+
+/** Fetches one page; `revalidate` asks for a conditional request even if the page is cached fresh. */
+export type PageFetcher<T> = (
+  page: number,
+  revalidate: boolean,
+) => Promise<{ data: T; meta: EsiMeta }>;
+
+/** Options of a paginated walk. */
+export interface PagesOptions {
+  /**
+   * How many pages may be fetched ahead of the one being consumed.
+   * @default 20
+   */
+  lookahead?: number;
+  /**
+   * When page 1 expires sooner than this, wait for the new version first, in milliseconds.
+   * @default 5000
+   */
+  nearExpiryMs?: number;
+  /**
+   * How many times to start over when the resource turns over mid-fetch.
+   * @default 3
+   */
+  maxRestarts?: number;
+}
+
+/** The resource changed while its pages were being fetched. */
+class Turnover extends Error {}
+
+/**
+ * Walks an X-Pages resource, yielding pages in order as they arrive. A
+ * resource that turns over before any page was yielded is fetched again; after
+ * that, a turnover throws {@link EsiPaginationError} (the pages already yielded
+ * belong to a version that no longer exists).
+ *
+ * @param route The route, for error messages.
+ * @param fetchPage Fetches one page.
+ * @param clock The clock.
+ * @param options Lookahead, expiry margin, restarts.
+ * @returns The pages, in order.
+ * @example
+ * ```ts
+ * import { type EsiMeta, pagesOf, systemClock } from "@esikit/esi";
+ * const meta = { cache: "miss", route: "/x", url: "", attempts: 1, pages: 2 } as EsiMeta;
+ * for await (const page of pagesOf("/x", (n) => Promise.resolve({ data: [n], meta }), systemClock)) {
+ *   console.log(page.page, page.data);
+ * }
+ * ```
+ */
+export async function* pagesOf<T>(
+  route: string,
+  fetchPage: PageFetcher<T>,
+  clock: Clock,
+  options: PagesOptions = {},
+): AsyncGenerator<EsiPage<T>, void, undefined> {
+  const maxRestarts = options.maxRestarts ?? 3;
+  for (let round = 0;; round++) {
+    let yielded = false;
+    try {
+      for await (const page of walk(route, fetchPage, clock, options, round > 0)) {
+        yielded = true;
+        yield page;
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof Turnover)) throw error;
+      if (yielded) {
+        throw new EsiPaginationError(
+          `Cannot stream the pages of "${route}": the resource changed after page 1 was yielded; start again`,
+          { cause: error },
+        );
+      }
+      if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+    }
+  }
+}
+
+/**
+ * Fetches every page of an X-Pages resource and joins their records, starting
+ * over (up to `maxRestarts` times) when the resource turns over mid-fetch.
+ *
+ * @param route The route, for error messages.
+ * @param fetchPage Fetches one page.
+ * @param clock The clock.
+ * @param options Lookahead, expiry margin, restarts.
+ * @returns Every record, in page order.
+ * @throws {EsiPaginationError} When a page fails, or no consistent version could be fetched.
+ * @example
+ * ```ts
+ * import { allPagesOf, type EsiMeta, systemClock } from "@esikit/esi";
+ * const meta = { cache: "miss", route: "/x", url: "", attempts: 1, pages: 3 } as EsiMeta;
+ * await allPagesOf("/x", (n) => Promise.resolve({ data: [n], meta }), systemClock); // [1, 2, 3]
+ * ```
+ */
+export async function allPagesOf<T>(
+  route: string,
+  fetchPage: PageFetcher<T[]>,
+  clock: Clock,
+  options: PagesOptions = {},
+): Promise<T[]> {
+  const maxRestarts = options.maxRestarts ?? 3;
+  for (let round = 0;; round++) {
+    try {
+      const records: T[] = [];
+      for await (const page of walk(route, fetchPage, clock, options, round > 0)) {
+        if (!Array.isArray(page.data)) {
+          throw new EsiPaginationError(
+            `Cannot join the pages of "${route}": page ${page.page} is not an array`,
+            { page: page.page },
+          );
+        }
+        for (const record of page.data) records.push(record);
+      }
+      return records;
+    } catch (error) {
+      if (!(error instanceof Turnover)) throw error;
+      if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+    }
+  }
+}
+
+/** One pass over the pages; throws {@link Turnover} when versions differ. */
+async function* walk<T>(
+  route: string,
+  fetchPage: PageFetcher<T>,
+  clock: Clock,
+  options: PagesOptions,
+  revalidate: boolean,
+): AsyncGenerator<EsiPage<T>, void, undefined> {
+  const lookahead = Math.max(1, options.lookahead ?? 20);
+  const nearExpiryMs = options.nearExpiryMs ?? 5_000;
+  let first = await fetchOne(route, fetchPage, 1, revalidate);
+  const left = (first.meta.expires?.getTime() ?? Infinity) - clock.now();
+  if (left < nearExpiryMs) {
+    // ESI is about to publish the next version: fetch that one instead of
+    // racing the turnover across pages.
+    await clock.sleep(Math.max(0, left) + 1_000);
+    first = await fetchOne(route, fetchPage, 1, true);
+  }
+  const pages = first.meta.pages ?? 1;
+  const version = first.meta.lastModified?.getTime();
+  yield { page: 1, pages, data: first.data, meta: first.meta };
+
+  const inFlight = new Map<number, Promise<{ data: T; meta: EsiMeta }>>();
+  let next = 2;
+  const fill = (upTo: number) => {
+    for (; next <= Math.min(pages, upTo); next++) {
+      const promise = fetchOne(route, fetchPage, next, revalidate);
+      promise.catch(() => {}); // awaited in order below; this keeps early failures handled
+      inFlight.set(next, promise);
+    }
+  };
+  try {
+    for (let page = 2; page <= pages; page++) {
+      fill(page + lookahead - 1);
+      const result = await inFlight.get(page)!;
+      inFlight.delete(page);
+      const seen = result.meta.lastModified?.getTime();
+      if (version !== undefined && seen !== undefined && seen !== version) {
+        throw new Turnover(
+          `page ${page} has Last-Modified ${new Date(seen).toISOString()}, page 1 ${
+            new Date(version).toISOString()
+          }`,
+        );
+      }
+      if (result.meta.pages !== undefined && result.meta.pages !== pages) {
+        throw new Turnover(`page ${page} reports ${result.meta.pages} pages, page 1 ${pages}`);
+      }
+      yield { page, pages, data: result.data, meta: result.meta };
+    }
+  } finally {
+    inFlight.clear(); // pages fetched ahead are dropped; their requests end on their own
+  }
+}
+
+async function fetchOne<T>(
+  route: string,
+  fetchPage: PageFetcher<T>,
+  page: number,
+  revalidate: boolean,
+): Promise<{ data: T; meta: EsiMeta }> {
+  try {
+    return await fetchPage(page, revalidate);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    if (error instanceof EsiError && error.code === "ERR_ABORTED") throw error;
+    throw new EsiPaginationError(`Cannot fetch page ${page} of "${route}": ${why}`, {
+      page,
+      cause: error,
+    });
+  }
+}
+
+function giveUp(route: string, restarts: number, cause: Turnover): EsiPaginationError {
+  return new EsiPaginationError(
+    `Cannot fetch a consistent set of pages of "${route}": the resource changed mid-fetch ${
+      restarts + 1
+    } times (${cause.message})`,
+    { cause },
+  );
+}
