@@ -6,6 +6,7 @@
  */
 
 import { raceAbort } from "./abort.ts";
+import { EsiAbortError } from "../errors.ts";
 import { EsiSsoError } from "./errors.ts";
 import { parseJsonObject, type SsoHttp, ssoRequest } from "./request.ts";
 
@@ -83,7 +84,10 @@ export class SsoMetadataLoader {
         if (this.#pending === pending) this.#pending = undefined;
       });
     }
-    return signal ? raceAbort(this.#pending, signal) : this.#pending;
+    if (!signal) return this.#pending;
+    return raceAbort(this.#pending, signal).catch((err) => {
+      throw signal.aborted ? new EsiAbortError("GET", this.#url, signal.reason) : err;
+    });
   }
 
   async #load(): Promise<SsoMetadata> {
