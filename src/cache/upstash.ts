@@ -151,6 +151,9 @@ export class UpstashCache implements CacheStore {
         automaticDeserialization: false,
         retry: false,
         enableTelemetry: false,
+        // Our values are ASCII (base64) already: a second base64 layer on
+        // the response would only cost time.
+        responseEncoding: false,
         // Called per HTTP request (which may carry several auto-pipelined
         // commands): no request outlives the timeout.
         signal: () => AbortSignal.timeout(this.#timeoutMs),

@@ -16,10 +16,13 @@ Deno.test("codec", async (t) => {
   await t.step("CRC-32 matches the standard check value, at every length", () => {
     assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
     assert.equal(crc32(new Uint8Array(0)), 0);
-    // Slice-by-8 and the byte loop agree across the 8-byte boundaries.
-    const bytes = Uint8Array.from({ length: 40 }, (_, i) => (i * 37) & 0xff);
-    for (let n = 0; n <= bytes.length; n++) {
-      assert.equal(crc32(bytes.subarray(0, n)), simpleCrc32(bytes.subarray(0, n)));
+    // The word loop and the byte loop agree at every length and alignment.
+    const bytes = Uint8Array.from({ length: 100 }, (_, i) => (i * 37 + 11) & 0xff);
+    for (let offset = 0; offset < 4; offset++) {
+      for (let n = 0; offset + n <= 84; n++) {
+        const slice = bytes.subarray(offset, offset + n);
+        assert.equal(crc32(slice), simpleCrc32(slice), `offset ${offset}, ${n} bytes`);
+      }
     }
   });
 

@@ -277,6 +277,8 @@ export interface RedisServer {
   connect(): Promise<RespConnection>;
   /** Stops it and waits for it to exit. */
   stop(): Promise<void>;
+  /** Stops it without waiting, for an `unload` handler (removes its directory too). */
+  kill(): void;
 }
 
 /**
@@ -340,6 +342,18 @@ async function startOnce(binary: string): Promise<RedisServer> {
     await child.status;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
+  const kill = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Already removed.
+    }
+  };
   const exited = child.status.then(() => "exited" as const);
   for (let i = 0; i < 200; i++) {
     try {
@@ -347,7 +361,8 @@ async function startOnce(binary: string): Promise<RedisServer> {
       try {
         const reply = await conn.command("PING");
         if (reply === "PONG") {
-          return { hostname, port, connect: () => RespConnection.connect(port, hostname), stop };
+          const connect = () => RespConnection.connect(port, hostname);
+          return { hostname, port, connect, stop, kill };
         }
       } finally {
         conn.close();
