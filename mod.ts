@@ -25,13 +25,17 @@
  */
 
 export {
+  type BulkCall,
+  type BulkOptions,
   type CallOptions,
+  type CursorRecord,
   type EsiCallArgs,
   type EsiCallOptions,
   EsiClient,
   type EsiClientOptions,
   type EsiLanguage,
   type EsiResponse,
+  type RecordOf,
   type RequestOptions,
   type TokenInput,
 } from "./src/client.ts";
@@ -80,6 +84,43 @@ export {
 } from "./src/http/url.ts";
 
 export { ConcurrencyGate, type Release } from "./src/limits/concurrency.ts";
+export {
+  type ErrorBudget,
+  type ErrorBudgetStore,
+  ErrorLimitGuard,
+  type ErrorLimitOptions,
+  mergeBudgets,
+} from "./src/limits/error_limit.ts";
+export {
+  type BucketSize,
+  parseRateLimit,
+  RateLimitBucket,
+  reservedCost,
+  tokenCost,
+} from "./src/limits/rate_limit.ts";
+export {
+  type LimitPolicy,
+  Limits,
+  type LimitsOptions,
+  type LimitSubject,
+  type Permit,
+} from "./src/limits/limits.ts";
+export {
+  allPagesOf,
+  type EsiPage,
+  type PageFetcher,
+  pagesOf,
+  type PagesOptions,
+} from "./src/paginate/x_pages.ts";
+export {
+  type CursorFetcher,
+  type CursorOptions,
+  type CursorState,
+  type CursorSync,
+  syncCursor,
+} from "./src/paginate/cursor.ts";
+export { type FromIdFetcher, type FromIdOptions, walkFromId } from "./src/paginate/from_id.ts";
+export { settleAll, type Settled } from "./src/bulk.ts";
 
 export * from "./src/observe/hooks.ts";
 export type { AccessTokenSource, TokenIdentity } from "./src/sso/token_source.ts";

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { type ErrorBudget, ErrorLimitGuard, mergeBudgets } from "../../mod.ts";
+
+const now = Date.UTC(2026, 6, 17, 12);
+const headers = (remain: number, reset: number) =>
+  new Headers({
+    "X-ESI-Error-Limit-Remain": String(remain),
+    "X-Esi-Error-Limit-Reset": String(reset),
+  });
+
+Deno.test("the guard admits while the budget minus calls in flight stays above the reserve", () => {
+  const guard = new ErrorLimitGuard({ reserve: 10 });
+  guard.observe(headers(13, 30), 503, now);
+  assert.equal(guard.waitMs(now), 0);
+  guard.admit();
+  guard.admit();
+  assert.equal(guard.waitMs(now), 0); // 13 - 2 = 11 > 10
+  guard.admit();
+  // 13 - 3 = 10: a third failure would eat into the reserve; wait for the reset (+1 s margin).
+  assert.equal(guard.waitMs(now), 31_000);
+  guard.settle(undefined, 0, now);
+  assert.equal(guard.waitMs(now), 0);
+});
+
+Deno.test("a 420 blocks every call until the window resets, and a new window starts full", () => {
+  const guard = new ErrorLimitGuard();
+  guard.observe(headers(0, 20), 420, now);
+  assert.equal(guard.waitMs(now), 21_000);
+  assert.equal(guard.waitMs(now + 21_000), 0);
+  const noHeaders = new ErrorLimitGuard();
+  noHeaders.observe(new Headers(), 420, now);
+  assert.equal(noHeaders.waitMs(now), 60_000);
+});
+
+Deno.test("budgets merge: smaller remainder within a window, later window over earlier", () => {
+  const a: ErrorBudget = { remain: 50, resetAt: now + 30_000, blockedUntil: 0 };
+  assert.equal(mergeBudgets(a, { ...a, remain: 40, resetAt: now + 30_400 }).remain, 40);
+  assert.deepEqual(mergeBudgets(a, { remain: 99, resetAt: now + 90_000, blockedUntil: 0 }), {
+    remain: 99,
+    resetAt: now + 90_000,
+    blockedUntil: 0,
+  });
+});
+
+Deno.test("guards share one budget through a store", async () => {
+  let shared: ErrorBudget | undefined;
+  const store = {
+    load: () => Promise.resolve(shared),
+    save: (b: ErrorBudget) => {
+      shared = b;
+      return Promise.resolve();
+    },
+  };
+  const one = new ErrorLimitGuard({ store, reserve: 10 });
+  const two = new ErrorLimitGuard({ store, reserve: 10 });
+  one.observe(headers(5, 40), 500, now);
+  await two.sync(now);
+  assert.equal(two.waitMs(now), 41_000);
+});
+
+Deno.test("a store that fails leaves the local view standing", async () => {
+  const guard = new ErrorLimitGuard({
+    store: {
+      load: () => Promise.reject(new Error("down")),
+      save: () => Promise.reject(new Error("down")),
+    },
+  });
+  guard.observe(headers(50, 10), 500, now);
+  await guard.sync(now);
+  assert.equal(guard.budget?.remain, 50);
+});
