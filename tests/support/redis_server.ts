@@ -14,19 +14,16 @@ const decoder = new TextDecoder();
 export const redisServerBinary: string | undefined = findRedisServer();
 
 function findRedisServer(): string | undefined {
-  for (const candidate of ["redis-server", "/usr/bin/redis-server", "/usr/sbin/redis-server"]) {
-    try {
-      const { success } = new Deno.Command(candidate, {
-        args: ["--version"],
-        stdout: "null",
-        stderr: "null",
-      }).outputSync();
-      if (success) return candidate;
-    } catch {
-      // Not this one.
-    }
+  try {
+    const { success } = new Deno.Command("redis-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return success ? "redis-server" : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 let warned = false;
