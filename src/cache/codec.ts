@@ -35,7 +35,16 @@ const TRAILER = 4;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** A decoded entry and the time its store may drop it. */
+/**
+ * A decoded entry and the time its store may drop it.
+ *
+ * @example
+ * ```ts
+ * import { decodeEntry, type DecodedEntry } from "@esikit/esi";
+ * const decoded: DecodedEntry | undefined = decodeEntry(new Uint8Array(0));
+ * decoded; // undefined
+ * ```
+ */
 export interface DecodedEntry {
   /** The entry. */
   entry: CacheEntry;

@@ -65,11 +65,20 @@ interface Head {
   len?: number;
 }
 
-/** Options of a {@link DenoKvCache}. */
+/**
+ * Options of a {@link DenoKvCache}.
+ *
+ * @example
+ * ```ts
+ * import type { DenoKvCacheOptions } from "@esikit/esi";
+ * const options: DenoKvCacheOptions = { path: "./esi-cache.sqlite3", prefix: ["myapp", "esi"] };
+ * ```
+ */
 export interface DenoKvCacheOptions {
   /**
    * An open KV database to use. The caller keeps it and closes it; `close()`
    * leaves it open.
+   * @default undefined
    */
   kv?: Deno.Kv;
   /**

@@ -9,7 +9,16 @@
 import { EsiError } from "../errors.ts";
 import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
 
-/** The hooks a store reports to: the client's {@link Hooks} fit as they are. */
+/**
+ * The hooks a store reports to: the client's {@link Hooks} fit as they are.
+ *
+ * @example
+ * ```ts
+ * import { type StoreHooks, UpstashCache } from "@esikit/esi";
+ * const hooks: StoreHooks = { storeError: [(e) => console.warn(e.store, e.operation, e.error.message)] };
+ * new UpstashCache({ url: "https://eu1-example.upstash.io", token: "…", hooks });
+ * ```
+ */
 export type StoreHooks = Pick<Hooks, "storeError">;
 
 /**

@@ -33,6 +33,13 @@ const MAX_RAW_KEY_BYTES = 256;
 /**
  * The commands the store sends: what an `@upstash/redis` `Redis` has (or any
  * client that answers the same way).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@upstash/redis";
+ * import type { UpstashRedisLike } from "@esikit/esi";
+ * const redis: UpstashRedisLike = new Redis({ url: "https://eu1-example.upstash.io", token: "…" });
+ * ```
  */
 export interface UpstashRedisLike {
   /**
@@ -54,21 +61,38 @@ export interface UpstashRedisLike {
   del(...keys: string[]): Promise<number>;
 }
 
-/** Options of an {@link UpstashCache}. */
+/**
+ * Options of an {@link UpstashCache}.
+ *
+ * @example
+ * ```ts
+ * import type { UpstashCacheOptions } from "@esikit/esi";
+ * const options: UpstashCacheOptions = {
+ *   url: "https://eu1-example.upstash.io",
+ *   token: "…",
+ *   timeoutMs: 300,
+ * };
+ * ```
+ */
 export interface UpstashCacheOptions {
   /**
    * A client of your own. The timeout still bounds each operation, but a
    * request that outlives it is abandoned, not aborted: give the client
    * `retry: false` and a `signal` of your own to bound it.
+   * @default undefined
    */
   redis?: UpstashRedisLike;
   /**
    * The database's REST URL, when no `redis` is given: the store then makes
    * its own client, without retries (a miss is cheaper than a retry), whose
    * requests are aborted after `timeoutMs`.
+   * @default undefined
    */
   url?: string;
-  /** The database's REST token, with `url`. Never logged, never in an error message. */
+  /**
+   * The database's REST token, with `url`. Never logged, never in an error message.
+   * @default undefined
+   */
   token?: string;
   /**
    * The prefix of every key this store writes, to share a database.

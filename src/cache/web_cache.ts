@@ -22,7 +22,15 @@ import { sha256Hex } from "./key_hash.ts";
 
 const KEEP_UNTIL = "x-esikit-keep-until";
 
-/** Options of a {@link WebCache}. */
+/**
+ * Options of a {@link WebCache}.
+ *
+ * @example
+ * ```ts
+ * import type { WebCacheOptions } from "@esikit/esi";
+ * const options: WebCacheOptions = { name: "esi", baseUrl: "https://esi-cache.example.com/" };
+ * ```
+ */
 export interface WebCacheOptions {
   /**
    * The name of the cache to open from `caches`.
@@ -31,6 +39,7 @@ export interface WebCacheOptions {
   name?: string;
   /**
    * An open cache to use instead, e.g. Cloudflare's `caches.default`.
+   * @default undefined
    */
   cache?: Cache;
   /**
