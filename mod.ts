@@ -47,6 +47,14 @@ export { VERSION } from "./src/version.ts";
 export type { CacheEntry, CacheStore } from "./src/cache/store.ts";
 export { MemoryCache, type MemoryCacheOptions } from "./src/cache/memory.ts";
 export { cacheKey, type KeyContext } from "./src/cache/key.ts";
+export {
+  UpstashCache,
+  type UpstashCacheOptions,
+  type UpstashRedisLike,
+} from "./src/cache/upstash.ts";
+export { WebCache, type WebCacheOptions } from "./src/cache/web_cache.ts";
+export { type DecodedEntry, decodeEntry, encodeEntry } from "./src/cache/codec.ts";
+export type { StoreHooks } from "./src/cache/guard.ts";
 export { type Freshness, parseCacheControl, readFreshness } from "./src/cache/freshness.ts";
 
 export { authorizeCall, type AuthSubject, type CallAuth } from "./src/http/auth.ts";

@@ -70,7 +70,7 @@ interface Head {
  *
  * @example
  * ```ts
- * import type { DenoKvCacheOptions } from "@esikit/esi";
+ * import type { DenoKvCacheOptions } from "@esikit/esi/deno-kv";
  * const options: DenoKvCacheOptions = { path: "./esi-cache.sqlite3", prefix: ["myapp", "esi"] };
  * ```
  */
@@ -114,7 +114,8 @@ export interface DenoKvCacheOptions {
  *
  * @example On disk, closed when done
  * ```ts
- * import { DenoKvCache, EsiClient } from "@esikit/esi";
+ * import { EsiClient } from "@esikit/esi";
+ * import { DenoKvCache } from "@esikit/esi/deno-kv";
  *
  * const cache = await DenoKvCache.open({ path: ":memory:" });
  * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", cache });
@@ -124,7 +125,7 @@ export interface DenoKvCacheOptions {
  *
  * @example Sharing a KV database the application already opened
  * ```ts
- * import { DenoKvCache } from "@esikit/esi";
+ * import { DenoKvCache } from "@esikit/esi/deno-kv";
  *
  * const kv = await Deno.openKv(":memory:");
  * const cache = new DenoKvCache({ kv, prefix: ["myapp", "esi"] });
@@ -165,7 +166,7 @@ export class DenoKvCache implements CacheStore {
    * @throws When the database cannot be opened.
    * @example
    * ```ts
-   * import { DenoKvCache } from "@esikit/esi";
+   * import { DenoKvCache } from "@esikit/esi/deno-kv";
    * const cache = await DenoKvCache.open({ path: ":memory:" });
    * await cache.close();
    * ```
@@ -214,7 +215,7 @@ export class DenoKvCache implements CacheStore {
    *
    * @example
    * ```ts
-   * import { DenoKvCache } from "@esikit/esi";
+   * import { DenoKvCache } from "@esikit/esi/deno-kv";
    * const cache = await DenoKvCache.open({ path: ":memory:" });
    * await cache.close();
    * ```
