@@ -15,7 +15,7 @@ export interface SsoHttp {
   fetch: typeof fetch;
   /** The clock the timeout is measured on. */
   clock: Clock;
-  /** How long one exchange may take, body included, in milliseconds. */
+  /** How long one exchange may take, body included, in milliseconds (0: no limit). */
   timeoutMs: number;
   /** The `User-Agent` to send, when set. */
   userAgent?: string;
@@ -76,10 +76,12 @@ export async function ssoRequest(
   const timeout = new AbortController();
   const stopTimer = new AbortController();
   let timedOut = false;
-  http.clock.sleep(http.timeoutMs, stopTimer.signal).then(() => {
-    timedOut = true;
-    timeout.abort();
-  }, () => {/* the exchange ended first */});
+  if (http.timeoutMs > 0) {
+    http.clock.sleep(http.timeoutMs, stopTimer.signal).then(() => {
+      timedOut = true;
+      timeout.abort();
+    }, () => {/* the exchange ended first */});
+  }
   try {
     const response = await http.fetch(url, {
       method,

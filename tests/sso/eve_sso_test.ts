@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { EsiAbortError, EsiTimeoutError } from "../../src/errors.ts";
 import { EveSso } from "../../src/sso/eve_sso.ts";
+import { FakeClock } from "../../src/testing/fake_clock.ts";
+import { SsoSimulator } from "../../src/testing/sso_simulator.ts";
 import { EsiSsoError } from "../../src/sso/errors.ts";
 import { createPkcePair, pkceChallenge } from "../../src/sso/pkce.ts";
 import {
@@ -407,6 +409,13 @@ Deno.test("a slow answer inside the timeout is waited for", async () => {
   assert.ok((await pending).accessToken);
 });
 
+Deno.test("timeoutMs 0 sets no timer at all", async () => {
+  await using rig = await startSso({ sso: { timeoutMs: 0 } });
+  const tokens = await rig.sim.issueTokens({ clientId: PUBLIC_CLIENT });
+  assert.ok((await rig.sso.refresh(tokens.refreshToken)).accessToken);
+  assert.equal(rig.clock.sleeps.length, 0);
+});
+
 Deno.test("an aborted call rejects with EsiAbortError", async () => {
   await using rig = await startSso();
   await rig.sso.metadata();
@@ -473,4 +482,28 @@ Deno.test("the simulator's verifyToken accepts its tokens and refuses others", a
   assert.equal(await rig.sim.verifyToken(jwt.slice(0, -4) + "AAAA"), undefined);
   await rig.clock.advance(1_201_000);
   assert.equal(await rig.sim.verifyToken(jwt), undefined);
+});
+
+Deno.test("the simulator's handler answers without a server, through an injected fetch", async () => {
+  const clock = new FakeClock();
+  const sim = await SsoSimulator.create({
+    clock,
+    clients: [{ clientId: PUBLIC_CLIENT, redirectUris: [REDIRECT_URI] }],
+  });
+  const sso = new EveSso({
+    clientId: PUBLIC_CLIENT,
+    redirectUri: REDIRECT_URI,
+    metadataUrl: "https://sso.invalid/.well-known/oauth-authorization-server",
+    clock,
+    fetch: (input, init) => sim.handler(new Request(input, init)),
+  });
+  const tokens = await sim.issueTokens({
+    clientId: PUBLIC_CLIENT,
+    scopes: ["esi-skills.read_skills.v1"],
+  });
+  const next = await sso.refresh(tokens.refreshToken);
+  const who = await sso.verifyAccessToken(next.accessToken);
+  assert.deepEqual(who.scopes, ["esi-skills.read_skills.v1"]);
+  assert.equal((await sso.metadata()).tokenEndpoint, "https://sso.invalid/v2/oauth/token");
+  assert.equal(sim.counters.jwksRequests, 1);
 });
