@@ -5,6 +5,11 @@
  * the new access token verified, and a character whose grant the SSO refuses
  * marked revoked so that later calls fail fast.
  *
+ * Refreshes are coalesced within one process. Processes sharing a store are
+ * not locked against each other; when one's refresh meets a token another
+ * has just rotated (`invalid_grant`), it takes the other's stored result
+ * instead of marking the character revoked.
+ *
  * @module
  */
 
@@ -288,6 +293,11 @@ export class TokenManager {
     try {
       tokens = await this.#sso.refresh(record.refreshToken);
     } catch (err) {
+      if (err instanceof EsiSsoError && err.oauthError === "invalid_grant") {
+        // Another process sharing the store may have rotated the token meanwhile: use its result.
+        const latest = await this.#store.get(characterId);
+        if (latest && !latest.revoked && latest.refreshToken !== record.refreshToken) return latest;
+      }
       throw await this.#refreshFailed(characterId, record, err);
     }
     let claims: VerifiedAccessToken;

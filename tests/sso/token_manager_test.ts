@@ -277,3 +277,21 @@ Deno.test("the manager works over an encrypted store", async () => {
   assert.equal((await store.get(CHARACTER_ID))!.accessToken, token);
   assert.equal(rig.sim.counters.tokenRequestsByGrant.refresh_token, 1);
 });
+
+Deno.test("a refresh beaten by another process sharing the store takes its result, not a revocation", async () => {
+  await using rig = await startSso();
+  const { manager: first, store, events } = await managed(rig);
+  const second = new TokenManager({ sso: rig.sso, clock: rig.clock, store });
+  await rig.clock.advance(1_190_000);
+
+  rig.sim.fault({ endpoint: "token", delayMs: 1_000 }); // the first process's refresh is slow
+  const slow = first.accessToken(CHARACTER_ID);
+  await until(() => rig.sim.counters.tokenRequests === 1 && rig.clock.pending === 2);
+  const fast = await second.accessToken(CHARACTER_ID); // rotates the refresh token first
+  await rig.clock.advance(1_000); // the slow refresh now meets a spent token: invalid_grant
+
+  assert.equal(await slow, fast);
+  assert.equal((await store.get(CHARACTER_ID))!.revoked, undefined);
+  assert.equal(rig.sim.isRefreshTokenValid((await store.get(CHARACTER_ID))!.refreshToken), true);
+  assert.deepEqual(events, []);
+});
