@@ -423,9 +423,9 @@ export class SsoSimulator {
    * @param jwt The access token.
    * @returns The character and scopes, or `undefined`.
    */
-  readonly verifyToken = (
+  readonly verifyToken: (
     jwt: string,
-  ): Promise<{ characterId: number; scopes: string[] } | undefined> =>
+  ) => Promise<{ characterId: number; scopes: string[] } | undefined> = (jwt) =>
     this.#ring.verify(jwt, [this.#issuer]);
 
   /**
@@ -457,7 +457,7 @@ export class SsoSimulator {
    * @param req The request.
    * @returns The answer.
    */
-  readonly handler = async (req: Request): Promise<Response> => {
+  readonly handler: (req: Request) => Promise<Response> = async (req) => {
     const url = new URL(req.url);
     const endpoint = PATHS[url.pathname];
     const record: SsoSimRequest = {
