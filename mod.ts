@@ -131,7 +131,7 @@ export { type FromIdFetcher, type FromIdOptions, walkFromId } from "./src/pagina
 export { settleAll, type Settled } from "./src/bulk.ts";
 
 export * from "./src/observe/hooks.ts";
-export type { AccessTokenSource, TokenIdentity } from "./src/sso/token_source.ts";
+export * from "./src/sso/mod.ts";
 
 export * from "./src/operation_meta.ts";
 export {
