@@ -18,6 +18,14 @@ import type {
   StoreErrorEvent,
   TokenRefreshEvent,
 } from "./hooks.ts";
+import {
+  boundedLabel as token,
+  errorCodeLabel as errorCode,
+  identifier,
+  methodLabel,
+  routeLabel,
+  statusLabel,
+} from "./labels.ts";
 import { type Counter, type Gauge, type Histogram, MetricsRegistry } from "./registry.ts";
 
 /**
@@ -92,42 +100,9 @@ export interface EsiMetricsSnapshot {
   storeErrors: number;
 }
 
-const methods = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 const outcomes = new Set<string>(["hit", "revalidated", "miss", "stale"]);
-const OTHER = "other";
-
-/**
- * The route label: a template passes as it is; a path the spec does not know
- * has its numeric segments replaced, so ids never become label values.
- */
-function routeLabel(route: string): string {
-  const end = route.search(/[?#]/);
-  const path = end < 0 ? route : route.slice(0, end);
-  if (!path.startsWith("/") || path.length > 200) return OTHER;
-  return /\/\d/.test(path) ? path.replace(/\/\d+(?=\/|$)/g, "/{id}") : path;
-}
-
-function methodLabel(method: string): string {
-  const upper = method.toUpperCase();
-  return methods.has(upper) ? upper : OTHER;
-}
-
-function statusLabel(status: number): string {
-  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER;
-}
-
-function token(value: string | undefined, pattern: RegExp): string {
-  return value !== undefined && value.length <= 64 && pattern.test(value) ? value : OTHER;
-}
-
 const statusOrCode = /^(?:\d{3}|[A-Z][A-Z0-9_]*)$/;
-const identifier = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-
-function errorCode(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code) && code.length <= 64) return code;
-  return token(error.name, identifier);
-}
+const OTHER = "other";
 
 /**
  * ESI metrics kept in-process from the client's hooks, readable as

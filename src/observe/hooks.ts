@@ -19,8 +19,10 @@ export interface CallInfo {
   url: string;
   /**
    * Tells one call's events apart from another's: the same number on every
-   * event of one call (a call that joined another's upstream exchange sees
-   * that call's request and retry events under the other's id).
+   * event of one call, unique in the process (not per client), so hooks shared
+   * by several clients still tell calls apart. A call that joined another's
+   * upstream exchange sees that call's request and retry events under the
+   * other's id.
    */
   callId?: number;
 }
