@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { Redis } from "@upstash/redis";
+import { FakeClock } from "../../src/testing/fake_clock.ts";
+import type { TierLimit } from "../../worker/config.ts";
+import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "../../worker/limiter.ts";
+import {
+  DenoKvStore,
+  MemoryStore,
+  UpstashNonceStore,
+  type WindowStore,
+} from "../../worker/stores.ts";
+import { redisTest, startRedisServer } from "../support/redis_server.ts";
+import { UpstashEmulator } from "../support/upstash_emulator.ts";
+
+const tier = (limit: number, algorithm: "sliding" | "fixed" = "sliding"): TierLimit => ({
+  limit,
+  window: "60 s",
+  windowMs: 60_000,
+  algorithm,
+});
+
+async function hits(
+  limiter: CallerLimiter,
+  id: string,
+  n: number,
+  tierName = "t",
+): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (let i = 0; i < n; i++) out.push((await limiter.limit(id, tierName)).success);
+  return out;
+}
+
+const stores: [string, (clock: FakeClock) => Promise<{ store: WindowStore; close(): void }>][] = [
+  ["memory", (clock) => Promise.resolve({ store: new MemoryStore({ clock }), close() {} })],
+  ["deno kv", async (clock) => {
+    const kv = await Deno.openKv(":memory:");
+    return { store: new DenoKvStore({ kv, clock }), close: () => kv.close() };
+  }],
+];
+
+for (const [name, open] of stores) {
+  Deno.test(`embedded limiter (${name}): the sliding window weighs the previous window`, async () => {
+    // Start exactly at a window boundary.
+    const clock = new FakeClock({ start: 60_000 * 29_000_000 });
+    const { store, close } = await open(clock);
+    try {
+      const limiter = embeddedLimiter({ store, tiers: { t: tier(10) }, clock });
+      const first = await limiter.limit("ip:1", "t");
+      assert.deepEqual(
+        { ...first, pending: undefined },
+        { success: true, limit: 10, remaining: 9, reset: clock.now() + 60_000, pending: undefined },
+      );
+      assert.deepEqual(await hits(limiter, "ip:1", 10), [...Array(9).fill(true), false]);
+      const refused = await limiter.limit("ip:1", "t");
+      assert.equal(refused.remaining, 0);
+      assert.deepEqual(await hits(limiter, "ip:2", 1), [true]); // callers are apart
+
+      // Half-way through the next window, half of the previous one still counts.
+      await clock.advance(90_000);
+      assert.deepEqual(await hits(limiter, "ip:1", 6), [true, true, true, true, true, false]);
+      // Two windows on, nothing is left of it.
+      await clock.advance(60_000);
+      const fresh = await hits(limiter, "ip:1", 11);
+      assert.equal(fresh.filter(Boolean).length, 10 - Math.floor(5 * 0.5));
+    } finally {
+      close();
+    }
+  });
+
+  Deno.test(`embedded limiter (${name}): the fixed window resets at its end`, async () => {
+    const clock = new FakeClock({ start: 60_000 * 29_000_000 + 59_000 });
+    const { store, close } = await open(clock);
+    try {
+      const limiter = embeddedLimiter({ store, tiers: { t: tier(3, "fixed") }, clock });
+      assert.deepEqual(await hits(limiter, "k", 4), [true, true, true, false]);
+      await clock.advance(1_000);
+      assert.deepEqual(await hits(limiter, "k", 4), [true, true, true, false]);
+    } finally {
+      close();
+    }
+  });
+
+  Deno.test(`embedded limiter (${name}): a limit of N lets exactly N of 3N concurrent through`, async () => {
+    const clock = new FakeClock({ start: 60_000 * 29_000_000 });
+    const { store, close } = await open(clock);
+    try {
+      const limiter = embeddedLimiter({ store, tiers: { t: tier(20) }, clock });
+      const results = await Promise.all(Array.from({ length: 60 }, () => limiter.limit("x", "t")));
+      assert.equal(results.filter((r) => r.success).length, 20);
+    } finally {
+      close();
+    }
+  });
+}
+
+Deno.test("embedded limiter: an unknown tier is an error, not a pass", async () => {
+  const limiter = embeddedLimiter({ store: new MemoryStore(), tiers: { t: tier(1) } });
+  await assert.rejects(limiter.limit("x", "gold"), /tier "gold" is not configured/);
+});
+
+Deno.test("nonces: each is claimed once, and again after its TTL", async () => {
+  const clock = new FakeClock();
+  const kv = await Deno.openKv(":memory:");
+  try {
+    for (const store of [new MemoryStore({ clock }), new DenoKvStore({ kv, clock })]) {
+      assert.equal(await store.claim("a", 1_000), true);
+      assert.equal(await store.claim("a", 1_000), false);
+      assert.equal(await store.claim("b", 1_000), true);
+      await clock.advance(1_001);
+      assert.equal(await store.claim("a", 1_000), true, store.name);
+      await store.ping();
+    }
+    // Concurrent claims of one nonce: exactly one wins.
+    const store = new DenoKvStore({ kv, clock });
+    const wins = await Promise.all(Array.from({ length: 20 }, () => store.claim("race", 5_000)));
+    assert.equal(wins.filter(Boolean).length, 1);
+  } finally {
+    kv.close();
+  }
+});
+
+redisTest(
+  "upstash limiter: N of 3N concurrent, shared by two instances, over a real redis-server",
+  async (t) => {
+    const server = await startRedisServer();
+    const emulator = await UpstashEmulator.start({ redisPort: server.port });
+    const redis = () =>
+      new Redis({ url: emulator.url, token: emulator.token, retry: false, enableTelemetry: false });
+    const tiers = {
+      t: { limit: 25, window: "1 h" as const, windowMs: 3_600_000, algorithm: "sliding" as const },
+    };
+    try {
+      await t.step("a limit of N lets exactly N of 3N concurrent through", async () => {
+        const limiter = upstashLimiter({
+          redis: redis(),
+          tiers,
+          prefix: `p${crypto.randomUUID()}`,
+        });
+        const results = await Promise.all(
+          Array.from({ length: 75 }, () => limiter.limit("ip:1", "t")),
+        );
+        assert.equal(results.filter((r) => r.success).length, 25);
+        await Promise.all(results.map((r) => r.pending));
+        const last = results.find((r) => !r.success)!;
+        assert.equal(last.limit, 25);
+        assert.equal(last.remaining, 0);
+      });
+
+      await t.step("two gateway instances on one store share one limit", async () => {
+        const prefix = `p${crypto.randomUUID()}`;
+        const a = upstashLimiter({ redis: redis(), tiers, prefix });
+        const b = upstashLimiter({ redis: redis(), tiers, prefix });
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).limit("key:app", "t")),
+        );
+        assert.equal(results.filter((r) => r.success).length, 25);
+      });
+
+      await t.step("nonces in Upstash are claimed once", async () => {
+        const store = new UpstashNonceStore({ redis: redis(), prefix: crypto.randomUUID() });
+        const wins = await Promise.all(
+          Array.from({ length: 10 }, () => store.claim("sig", 60_000)),
+        );
+        assert.equal(wins.filter(Boolean).length, 1);
+        await store.ping();
+      });
+
+      await t.step("an outage makes the limiter throw (the middleware decides)", async () => {
+        const limiter = upstashLimiter({
+          redis: redis(),
+          tiers,
+          prefix: `p${crypto.randomUUID()}`,
+        });
+        emulator.mode = "error";
+        await assert.rejects(limiter.limit("ip:9", "t"));
+        emulator.mode = "normal";
+        assert.equal((await limiter.limit("ip:9", "t")).success, true);
+      });
+    } finally {
+      await emulator.close();
+      await server.stop();
+    }
+  },
+);
+
+Deno.test("embedded limiter: two instances on one Deno KV share one limit", async () => {
+  const clock = new FakeClock({ start: 60_000 * 29_000_000 });
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const tiers = { t: tier(15) };
+    const a = embeddedLimiter({ store: new DenoKvStore({ kv, clock }), tiers, clock });
+    const b = embeddedLimiter({ store: new DenoKvStore({ kv, clock }), tiers, clock });
+    const results = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => (i % 2 ? a : b).limit("key:app", "t")),
+    );
+    assert.equal(results.filter((r) => r.success).length, 15);
+  } finally {
+    kv.close();
+  }
+});

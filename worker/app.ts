@@ -1,0 +1,184 @@
+/**
+ * The gateway: a Hono app that puts the module behind HTTP. It touches no
+ * runtime global; the entries (`worker/deno.ts`, `worker/cloudflare.ts`)
+ * build its dependencies and serve it.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { EsiClient } from "../src/client.ts";
+import { type Clock, systemClock } from "../src/clock.ts";
+import type { GatewayConfig } from "./config.ts";
+import { fail, type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
+import type { CallerLimiter } from "./limiter.ts";
+import { callerAuth, type ClientAddress, type TokenVerifier } from "./middleware/caller_auth.ts";
+import { esiRoute } from "./middleware/esi_route.ts";
+import { rateLimit } from "./middleware/rate_limit.ts";
+import { requestBody } from "./middleware/request_body.ts";
+import { requestLog } from "./middleware/request_log.ts";
+import { esiProxy } from "./routes/esi.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { rawTarget } from "./safe_path.ts";
+import type { NonceStore } from "./stores.ts";
+
+/** Everything the gateway needs, built by an entry (or a test). */
+export interface AppDeps {
+  /** The checked settings. */
+  config: GatewayConfig;
+  /** The client every ESI call goes through (its cache is the shared one). */
+  esi: EsiClient;
+  /** Where used signatures are remembered. */
+  nonces: NonceStore;
+  /** Limits the gateway's callers. */
+  limiter: CallerLimiter;
+  /**
+   * Verifies callers' EVE access tokens; without it, calls with a token are
+   * refused with 501.
+   */
+  verifyToken?: TokenVerifier;
+  /**
+   * Resolves when the shared store answers (`/readyz`).
+   * @default nonces.ping()
+   */
+  checkStore?: () => Promise<unknown>;
+  /**
+   * The caller's address as the runtime sees it.
+   * @default the `remoteAddr` binding Deno's entry passes
+   */
+  clientAddress?: ClientAddress;
+  /** Renders `/metrics` (Prometheus text); without it `/metrics` answers 501. */
+  metrics?: () => string | Promise<string>;
+  /**
+   * Where log records go.
+   * @default one JSON line each on standard output
+   */
+  logger?: Logger;
+  /**
+   * The clock: signature windows, rate-limit resets, request timing.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+/** The gateway's ESI routes are served under this prefix. */
+export const ESI_PREFIX = "/esi";
+
+/** Headers callers may send cross-origin, and read back, when CORS is on. */
+const corsRequestHeaders = [
+  "Authorization",
+  "Content-Type",
+  "If-None-Match",
+  "X-Api-Key",
+  "X-Signature",
+  "X-Timestamp",
+  "X-Compatibility-Date",
+  "X-Request-Id",
+];
+const corsExposedHeaders = [
+  "ETag",
+  "Expires",
+  "Last-Modified",
+  "X-Pages",
+  "X-Esi-Request-Id",
+  "X-Esi-Error-Limit-Remain",
+  "X-Esi-Error-Limit-Reset",
+  "X-Ratelimit-Group",
+  "X-Ratelimit-Limit",
+  "X-Ratelimit-Remaining",
+  "X-Ratelimit-Used",
+  "X-Compatibility-Date",
+  "X-Esikit-Cache",
+  "X-Request-Id",
+  "RateLimit-Limit",
+  "RateLimit-Remaining",
+  "RateLimit-Reset",
+  "Retry-After",
+];
+
+/**
+ * Builds the gateway.
+ *
+ * Routes: `GET /healthz`, `GET /readyz`, `GET /metrics` (bearer), and
+ * `/esi/<path>` for every operation of the spec (GET and HEAD for reads; POST,
+ * PUT and DELETE where the spec has them). Every request gets an
+ * `X-Request-Id`, secure default headers and one JSON log line.
+ *
+ * @param deps The settings, client, stores, limiter, logger and clock.
+ * @returns The Hono app.
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * import { loadConfig } from "./config.ts";
+ * import { embeddedLimiter } from "./limiter.ts";
+ * import { MemoryStore } from "./stores.ts";
+ * import { EsiClient } from "../src/client.ts";
+ *
+ * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0 (me@example.com)" });
+ * const store = new MemoryStore();
+ * const app = createApp({
+ *   config,
+ *   esi: new EsiClient({ userAgent: config.userAgent }),
+ *   nonces: store,
+ *   limiter: embeddedLimiter({ store, tiers: config.tiers }),
+ * });
+ * const res = await app.request("/healthz");
+ * res.status; // 200
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono<GatewayEnv> {
+  const {
+    config,
+    esi,
+    nonces,
+    limiter,
+    verifyToken,
+    checkStore = () => nonces.ping(),
+    clientAddress,
+    metrics,
+    logger = jsonLogger,
+    clock = systemClock,
+  } = deps;
+
+  const app = new Hono<GatewayEnv>();
+  app.use(requestId({ limitLength: 128 }));
+  app.use(requestLog({ logger, clock }));
+  app.use(secureHeaders());
+  if (config.corsOrigins.length) {
+    app.use(cors({
+      origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+      allowHeaders: corsRequestHeaders,
+      exposeHeaders: corsExposedHeaders,
+      maxAge: 600,
+    }));
+  }
+
+  app.route("/", healthRoutes({ esi, checkStore, storeName: nonces.name, clock }));
+  app.route("/", metricsRoutes({ token: config.metricsToken, render: metrics }));
+
+  app.use(
+    `${ESI_PREFIX}/*`,
+    esiRoute({ prefix: ESI_PREFIX }),
+    requestBody({ maxBytes: config.maxBodyBytes }),
+    callerAuth({ config, nonces, verifyToken, clientAddress, logger, clock }),
+    rateLimit({ limiter, onStoreError: config.onStoreError, logger, clock }),
+  );
+  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock }));
+
+  app.notFound((c) => fail(c, 404, `Cannot find "${rawTarget(c.req.url).path}"`));
+  app.onError((error, c) => {
+    logger({
+      level: "error",
+      msg: "unhandled error",
+      requestId: c.get("requestId"),
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    return fail(c, 500, "The gateway failed to answer; the log has the details");
+  });
+  return app;
+}

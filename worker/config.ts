@@ -1,0 +1,358 @@
+/**
+ * The gateway's settings, read from an environment record (Deno's
+ * `Deno.env.toObject()`, a Worker's bindings) and checked all at once: a bad
+ * or missing setting stops start-up with one message that lists every
+ * problem. Secret values never appear in a message.
+ *
+ * @module
+ */
+
+import { type Duration, parseDuration } from "./duration.ts";
+
+/** The environment the settings are read from: names to string values. */
+export type EnvRecord = Readonly<Record<string, string | undefined>>;
+
+/** How a caller tier is limited. */
+export interface TierLimit {
+  /** The requests allowed per window. */
+  limit: number;
+  /** The window, e.g. `"60 s"`. */
+  window: Duration;
+  /** The window in milliseconds. */
+  windowMs: number;
+  /**
+   * `"sliding"`: a weighted sliding window (Upstash's `slidingWindow`);
+   * `"fixed"`: a fixed window.
+   */
+  algorithm: "sliding" | "fixed";
+}
+
+/** One API key: its secret (for HMAC signatures) and its tier. */
+export interface ApiKey {
+  /** The shared secret the caller signs with. */
+  secret: string;
+  /** The tier that limits it. */
+  tier: string;
+}
+
+/** The gateway's settings, checked. */
+export interface GatewayConfig {
+  /** ESI's base URL (`ESI_BASE_URL`). */
+  esiBaseUrl: string;
+  /** The product token sent to ESI (`ESI_USER_AGENT`). */
+  userAgent: string;
+  /** The compatibility date sent to ESI (`ESI_COMPATIBILITY_DATE`); the module's when unset. */
+  compatibilityDate?: string;
+  /** One upstream try's timeout in milliseconds (`ESI_TIMEOUT_MS`). */
+  esiTimeoutMs: number;
+  /** The caller tiers: `anonymous` and `default` always exist (`RATE_LIMIT*`). */
+  tiers: Readonly<Record<string, TierLimit>>;
+  /** What the limiter does when its store fails: let calls through or refuse them. */
+  onStoreError: "open" | "closed";
+  /** API keys by id (`API_KEYS`). */
+  apiKeys: ReadonlyMap<string, ApiKey>;
+  /** Whether `/esi/*` refuses callers without an API key (`REQUIRE_API_KEY`). */
+  requireApiKey: boolean;
+  /** How many proxies in front of the gateway add to `X-Forwarded-For` (`TRUST_PROXY`). */
+  trustProxyHops: number;
+  /** The bearer token `/metrics` asks for; `/metrics` is off without one (`METRICS_TOKEN`). */
+  metricsToken?: string;
+  /** Origins allowed by CORS; empty leaves CORS off (`CORS_ORIGINS`). */
+  corsOrigins: readonly string[];
+  /** The largest request body proxied to ESI, in bytes (`MAX_BODY_BYTES`). */
+  maxBodyBytes: number;
+  /** Upstash Redis, when configured (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
+  upstash?: { url: string; token: string };
+}
+
+/** The settings and their defaults, for the README and for error messages. */
+export const settings = {
+  ESI_USER_AGENT: "required: your application, e.g. `MyApp/1.0 (me@example.com)`",
+  ESI_BASE_URL: "https://esi.evetech.net",
+  ESI_COMPATIBILITY_DATE: "the module's spec date",
+  ESI_TIMEOUT_MS: "30000",
+  RATE_LIMIT: "120 (requests per window for anonymous callers and keys without a tier)",
+  RATE_LIMIT_WINDOW: "60 s",
+  RATE_LIMIT_TIERS: '{} (JSON: {"gold": {"limit": 600, "window": "60 s", "algorithm": "sliding"}})',
+  RATE_LIMIT_ON_STORE_ERROR: "open",
+  API_KEYS: '{} (JSON: {"<key id>": {"secret": "<32+ chars>", "tier": "gold"}})',
+  REQUIRE_API_KEY: "false",
+  TRUST_PROXY: "0 (proxy hops whose X-Forwarded-For is trusted)",
+  METRICS_TOKEN: "unset: /metrics is off",
+  CORS_ORIGINS: "unset: CORS is off",
+  MAX_BODY_BYTES: "65536",
+  UPSTASH_REDIS_REST_URL: "unset: embedded store",
+  UPSTASH_REDIS_REST_TOKEN: "unset: embedded store",
+} as const;
+
+/**
+ * The settings could not be read: `problems` lists each one, and the message
+ * joins them.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, loadConfig } from "./config.ts";
+ * try {
+ *   loadConfig({});
+ * } catch (err) {
+ *   if (err instanceof ConfigError) console.error(err.message);
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
+  /** Each problem, one sentence fragment each. */
+  readonly problems: readonly string[];
+
+  /** @param problems Each problem found. */
+  constructor(problems: readonly string[]) {
+    super(`Cannot start the gateway: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Values a deployment may supply when the environment does not. */
+export type ConfigDefaults = Partial<Record<keyof typeof settings, string>>;
+
+const secretSettings = new Set(["API_KEYS", "METRICS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"]);
+
+/**
+ * Reads and checks the settings.
+ *
+ * @param env The environment.
+ * @param defaults Values used where the environment has none (an entry's own defaults).
+ * @returns The settings.
+ * @throws {ConfigError} Listing every problem, when any setting is bad or missing.
+ * @example
+ * ```ts
+ * import { loadConfig } from "./config.ts";
+ * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0 (me@example.com)" });
+ * config.tiers.anonymous.limit; // 120
+ * ```
+ */
+export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): GatewayConfig {
+  const problems: string[] = [];
+  const read = (name: keyof typeof settings): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : defaults[name];
+  };
+  // Quotes a value for a message, unless it is a secret.
+  const shown = (name: string, value: string) =>
+    secretSettings.has(name) ? `${name} (value hidden)` : `${name} "${value}"`;
+  const int = (name: keyof typeof settings, fallback: number, min: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text)) {
+      problems.push(`${shown(name, text)} is not a number`);
+      return fallback;
+    }
+    const n = Number(text);
+    if (n < min || !Number.isSafeInteger(n)) {
+      problems.push(`${shown(name, text)} must be at least ${min}`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: keyof typeof settings, fallback: boolean): boolean => {
+    const text = read(name)?.toLowerCase();
+    if (text === undefined) return fallback;
+    if (text === "true" || text === "1") return true;
+    if (text === "false" || text === "0") return false;
+    problems.push(`${shown(name, text)} must be "true" or "false"`);
+    return fallback;
+  };
+
+  const userAgent = read("ESI_USER_AGENT");
+  if (!userAgent) problems.push("ESI_USER_AGENT is missing");
+  else if (!/^[\x20-\x7e]+$/.test(userAgent)) {
+    problems.push("ESI_USER_AGENT has characters a header cannot carry");
+  }
+
+  const esiBaseUrl = (read("ESI_BASE_URL") ?? "https://esi.evetech.net").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/?#@\s]+$/.test(esiBaseUrl)) {
+    problems.push(`${shown("ESI_BASE_URL", esiBaseUrl)} must be an http(s) origin`);
+  }
+
+  const compatibilityDate = read("ESI_COMPATIBILITY_DATE");
+  if (
+    compatibilityDate !== undefined &&
+    (!/^\d{4}-\d{2}-\d{2}$/.test(compatibilityDate) || Number.isNaN(Date.parse(compatibilityDate)))
+  ) {
+    problems.push(`${shown("ESI_COMPATIBILITY_DATE", compatibilityDate)} is not a YYYY-MM-DD date`);
+  }
+
+  const esiTimeoutMs = int("ESI_TIMEOUT_MS", 30_000, 1);
+  const maxBodyBytes = int("MAX_BODY_BYTES", 65_536, 1);
+
+  const limit = int("RATE_LIMIT", 120, 1);
+  const windowText = read("RATE_LIMIT_WINDOW") ?? "60 s";
+  const windowMs = parseDuration(windowText);
+  if (windowMs === undefined) {
+    problems.push(`${shown("RATE_LIMIT_WINDOW", windowText)} is not a duration like "60 s"`);
+  }
+  const base: TierLimit = {
+    limit,
+    window: windowText as Duration,
+    windowMs: windowMs ?? 60_000,
+    algorithm: "sliding",
+  };
+  const tiers: Record<string, TierLimit> = { anonymous: base, default: base };
+  const tiersJson = parseJson("RATE_LIMIT_TIERS", read("RATE_LIMIT_TIERS"), problems);
+  if (tiersJson !== undefined) {
+    if (!isRecord(tiersJson)) problems.push("RATE_LIMIT_TIERS must be a JSON object of tiers");
+    else {
+      for (const [name, value] of Object.entries(tiersJson)) {
+        const tier = readTier(name, value, problems);
+        if (tier) tiers[name] = tier;
+      }
+    }
+  }
+
+  const onStoreError = read("RATE_LIMIT_ON_STORE_ERROR")?.toLowerCase() ?? "open";
+  if (onStoreError !== "open" && onStoreError !== "closed") {
+    problems.push(
+      `${shown("RATE_LIMIT_ON_STORE_ERROR", onStoreError)} must be "open" or "closed"`,
+    );
+  }
+
+  const apiKeys = new Map<string, ApiKey>();
+  const keysJson = parseJson("API_KEYS", read("API_KEYS"), problems);
+  if (keysJson !== undefined) {
+    if (!isRecord(keysJson)) problems.push("API_KEYS must be a JSON object of keys");
+    else {
+      for (const [id, value] of Object.entries(keysJson)) {
+        const key = readKey(id, value, tiers, problems);
+        if (key) apiKeys.set(id, key);
+      }
+    }
+  }
+  const requireApiKey = bool("REQUIRE_API_KEY", false);
+  if (requireApiKey && apiKeys.size === 0 && keysJson !== undefined) {
+    problems.push("REQUIRE_API_KEY is true but API_KEYS holds no key");
+  } else if (requireApiKey && keysJson === undefined) {
+    problems.push("REQUIRE_API_KEY is true but API_KEYS is missing");
+  }
+
+  let trustProxyHops = 0;
+  const trust = read("TRUST_PROXY")?.toLowerCase();
+  if (trust === "true") trustProxyHops = 1;
+  else if (trust !== undefined && trust !== "false") trustProxyHops = int("TRUST_PROXY", 0, 0);
+
+  const metricsToken = read("METRICS_TOKEN");
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters long");
+  }
+
+  const corsOrigins = (read("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/?#@\s]+$/.test(origin)) {
+      problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example`);
+    }
+  }
+
+  const upstashUrl = read("UPSTASH_REDIS_REST_URL");
+  const upstashToken = read("UPSTASH_REDIS_REST_TOKEN");
+  if ((upstashUrl === undefined) !== (upstashToken === undefined)) {
+    problems.push(
+      `${
+        upstashUrl === undefined ? "UPSTASH_REDIS_REST_URL" : "UPSTASH_REDIS_REST_TOKEN"
+      } is missing (Upstash needs both the URL and the token)`,
+    );
+  } else if (upstashUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(upstashUrl)) {
+    problems.push(`${shown("UPSTASH_REDIS_REST_URL", upstashUrl)} must be an http(s) URL`);
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    esiBaseUrl,
+    userAgent: userAgent!,
+    compatibilityDate,
+    esiTimeoutMs,
+    tiers,
+    onStoreError: onStoreError as "open" | "closed",
+    apiKeys,
+    requireApiKey,
+    trustProxyHops,
+    metricsToken,
+    corsOrigins,
+    maxBodyBytes,
+    upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+  };
+}
+
+function parseJson(name: string, text: string | undefined, problems: string[]): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    problems.push(`${name} is not valid JSON`); // never echo it: it may hold secrets
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readTier(name: string, value: unknown, problems: string[]): TierLimit | undefined {
+  const where = `RATE_LIMIT_TIERS tier "${name}"`;
+  if (!/^[\w.-]{1,64}$/.test(name)) {
+    problems.push(`${where} must be named with letters, digits, "_", "-" or "."`);
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    problems.push(`${where} must be an object with "limit" and "window"`);
+    return undefined;
+  }
+  const { limit, window, algorithm = "sliding" } = value;
+  let ok = true;
+  if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1) {
+    problems.push(`${where} "limit" must be a whole number of at least 1`);
+    ok = false;
+  }
+  const windowMs = typeof window === "string" ? parseDuration(window) : undefined;
+  if (windowMs === undefined) {
+    problems.push(`${where} "window" must be a duration like "60 s"`);
+    ok = false;
+  }
+  if (algorithm !== "sliding" && algorithm !== "fixed") {
+    problems.push(`${where} "algorithm" must be "sliding" or "fixed"`);
+    ok = false;
+  }
+  return ok
+    ? {
+      limit: limit as number,
+      window: window as Duration,
+      windowMs: windowMs!,
+      algorithm: algorithm as "sliding" | "fixed",
+    }
+    : undefined;
+}
+
+function readKey(
+  id: string,
+  value: unknown,
+  tiers: Record<string, TierLimit>,
+  problems: string[],
+): ApiKey | undefined {
+  if (!/^[\w.-]{1,64}$/.test(id)) {
+    problems.push(`API_KEYS key id "${id}" must be letters, digits, "_", "-" or "." (64 at most)`);
+    return undefined;
+  }
+  const where = `API_KEYS key "${id}"`;
+  if (!isRecord(value)) {
+    problems.push(`${where} must be an object with a "secret"`);
+    return undefined;
+  }
+  const { secret, tier = "default" } = value;
+  let ok = true;
+  if (typeof secret !== "string" || secret.length < 32) {
+    problems.push(`${where} needs a "secret" of at least 32 characters`);
+    ok = false;
+  }
+  if (typeof tier !== "string" || !Object.hasOwn(tiers, tier)) {
+    problems.push(`${where} names tier "${String(tier)}", which RATE_LIMIT_TIERS does not define`);
+    ok = false;
+  }
+  return ok ? { secret: secret as string, tier: tier as string } : undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * What the gateway's middleware and routes share: the Hono environment type,
+ * the caller, the logger, and the JSON error answer.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { OperationMeta } from "../src/operation_meta.ts";
+import type { TokenIdentity } from "../src/sso/token_source.ts";
+
+/** Who is calling, once authenticated. */
+export interface Caller {
+  /** What identifies the caller to the limiter: `key:<id>`, `char:<id>` or `ip:<address>`. */
+  id: string;
+  /** The tier that limits the caller. */
+  tier: string;
+  /** The API key id, when the caller signed with one. */
+  apiKey?: string;
+  /** The verified character behind the caller's bearer token. */
+  character?: TokenIdentity;
+  /** The caller's access token, once verified. */
+  token?: string;
+}
+
+/** An ESI route the request matched. */
+export interface EsiRoute {
+  /** The route template. */
+  template: string;
+  /** Path parameters by name, decoded. */
+  params: Record<string, string>;
+  /** The operation called (the GET one for HEAD). */
+  operation: OperationMeta;
+}
+
+/** What the entry passes as Hono's `env` (Deno: the connection; Workers: the bindings). */
+export interface GatewayBindings {
+  /** The connection's remote address, from `Deno.serve`'s handler info. */
+  remoteAddr?: { hostname?: string };
+  /** Anything else the runtime binds. */
+  [name: string]: unknown;
+}
+
+/** The gateway's Hono environment. */
+export interface GatewayEnv {
+  /** The runtime's bindings. */
+  Bindings: GatewayBindings;
+  /** Per-request values set by middleware. */
+  Variables: {
+    requestId: string;
+    caller: Caller;
+    esiRoute: EsiRoute;
+    body: Uint8Array;
+    /** Extra fields for the request's log line. */
+    log: Record<string, unknown>;
+  };
+}
+
+/** The gateway's context type. */
+export type GatewayContext = Context<GatewayEnv>;
+
+/** One structured log record. */
+export interface LogRecord {
+  /** `info`, `warn` or `error`. */
+  level: "info" | "warn" | "error";
+  /** What happened, e.g. `"request"`. */
+  msg: string;
+  /** Anything else. */
+  [field: string]: unknown;
+}
+
+/** Where log records go: one JSON line each by default. */
+export type Logger = (record: LogRecord) => void;
+
+/**
+ * The default logger: one JSON line per record on standard output.
+ *
+ * @param record The record.
+ * @example
+ * ```ts
+ * import { jsonLogger } from "./context.ts";
+ * jsonLogger({ level: "info", msg: "started" });
+ * ```
+ */
+export const jsonLogger: Logger = (record) => {
+  console.log(JSON.stringify({ time: new Date().toISOString(), ...record }));
+};
+
+/**
+ * Answers with the gateway's (and ESI's) error shape, `{"error": "…"}`.
+ *
+ * @param c The context.
+ * @param status The status.
+ * @param message The message, sentence case, no secrets.
+ * @param headers Extra headers.
+ * @returns The response.
+ * @example
+ * ```ts ignore
+ * return fail(c, 400, 'Cannot proxy "/x": the path names no route');
+ * ```
+ */
+export function fail(
+  c: Context,
+  status: ContentfulStatusCode,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return c.json({ error: message }, status, headers);
+}

@@ -1,0 +1,231 @@
+/**
+ * Who is calling: an API key with a valid, fresh, unused signature; a
+ * character with a verified EVE access token; or an address. Refusals answer
+ * 401 (501 for a token when no verifier is configured) before anything goes
+ * upstream.
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import type { TokenIdentity } from "../../src/sso/token_source.ts";
+import type { GatewayConfig } from "../config.ts";
+import { type Caller, fail, type GatewayEnv, type Logger } from "../context.ts";
+import { rawTarget } from "../safe_path.ts";
+import {
+  canonicalString,
+  hmacKey,
+  sha256Hex,
+  SIGNATURE_SCHEME,
+  SIGNATURE_WINDOW_MS,
+  verify,
+} from "../signing.ts";
+import type { NonceStore } from "../stores.ts";
+
+/**
+ * Verifies a caller's EVE access token and names its character. Phase 2
+ * passes `(jwt) => sso.verifyAccessToken(jwt)` from `EveSso`; it rejects with
+ * an error whose `code` is `"ERR_TOKEN_INVALID"` when the token is bad.
+ */
+export type TokenVerifier = (token: string) => Promise<TokenIdentity>;
+
+/** Finds the caller's address: the runtime's view, before any proxy header. */
+export type ClientAddress = (c: Context<GatewayEnv>) => string | undefined;
+
+/** Options of {@link callerAuth}. */
+export interface CallerAuthOptions {
+  /** The settings: API keys, whether one is required, tiers, proxy trust, store failure mode. */
+  config: Pick<
+    GatewayConfig,
+    "apiKeys" | "requireApiKey" | "tiers" | "trustProxyHops" | "onStoreError"
+  >;
+  /** Where used signatures are remembered. */
+  nonces: NonceStore;
+  /** Verifies bearer tokens; without one, token calls are refused with 501. */
+  verifyToken?: TokenVerifier;
+  /**
+   * The caller's address as the runtime sees it.
+   * @default the `remoteAddr` binding Deno's entry passes
+   */
+  clientAddress?: ClientAddress;
+  /** Where store failures are reported. */
+  logger: Logger;
+  /**
+   * The clock signatures are timed by.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+const challenge = { "WWW-Authenticate": SIGNATURE_SCHEME };
+
+/** The address the Deno entry binds: `Deno.serve`'s `info.remoteAddr`. */
+export const remoteAddress: ClientAddress = (c) => c.env?.remoteAddr?.hostname;
+
+/**
+ * Authenticates the caller and sets `c.var.caller`.
+ *
+ * @param options The settings, the nonce store, the token verifier and the clock.
+ * @returns The middleware.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { callerAuth } from "./caller_auth.ts";
+ * import { loadConfig } from "../config.ts";
+ * import { jsonLogger } from "../context.ts";
+ * import { MemoryStore } from "../stores.ts";
+ * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0" });
+ * new Hono().use(callerAuth({ config, nonces: new MemoryStore(), logger: jsonLogger }));
+ * ```
+ */
+export function callerAuth(
+  { config, nonces, verifyToken, clientAddress = remoteAddress, logger, clock = systemClock }:
+    CallerAuthOptions,
+): MiddlewareHandler<GatewayEnv> {
+  const keys = new Map<string, Promise<CryptoKey>>();
+  const keyFor = (id: string, secret: string) => {
+    let key = keys.get(id);
+    if (!key) keys.set(id, key = hmacKey(secret));
+    return key;
+  };
+
+  return async function callerAuth(c, next) {
+    let caller: Caller | undefined;
+
+    const keyId = c.req.header("X-Api-Key");
+    if (keyId !== undefined) {
+      const apiKey = config.apiKeys.get(keyId);
+      if (!apiKey) return fail(c, 401, "Cannot authenticate: the API key is unknown", challenge);
+      const timestamp = c.req.header("X-Timestamp");
+      if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
+        return fail(
+          c,
+          401,
+          "Cannot authenticate: X-Timestamp is missing or not Unix time in seconds",
+          challenge,
+        );
+      }
+      if (Math.abs(clock.now() - Number(timestamp) * 1000) > SIGNATURE_WINDOW_MS) {
+        return fail(
+          c,
+          401,
+          `Cannot authenticate: X-Timestamp "${timestamp}" is more than 5 minutes from the gateway's clock`,
+          challenge,
+        );
+      }
+      const signature = c.req.header("X-Signature");
+      if (!signature) return fail(c, 401, "Cannot authenticate: X-Signature is missing", challenge);
+      const { path, query } = rawTarget(c.req.url);
+      const canonical = canonicalString({
+        method: c.req.method,
+        pathAndQuery: path + query,
+        timestamp,
+        bodySha256: await sha256Hex(c.get("body")),
+      });
+      if (!await verify(await keyFor(keyId, apiKey.secret), canonical, signature)) {
+        return fail(c, 401, "Cannot authenticate: the signature does not match", challenge);
+      }
+      let fresh = true;
+      try {
+        // A signature stays valid for 5 minutes either side of its timestamp: remember it for 10.
+        fresh = await nonces.claim(
+          `sig:${keyId}:${signature.toLowerCase()}`,
+          2 * SIGNATURE_WINDOW_MS,
+        );
+      } catch (error) {
+        logger({
+          level: "warn",
+          msg: "nonce store failed",
+          store: nonces.name,
+          error: String(error),
+        });
+        if (config.onStoreError === "closed") {
+          return fail(
+            c,
+            503,
+            "Cannot check the signature for replay now: the store is unavailable",
+          );
+        }
+      }
+      if (!fresh) {
+        return fail(c, 401, "Cannot authenticate: the signature was already used", challenge);
+      }
+      caller = { id: `key:${keyId}`, tier: apiKey.tier, apiKey: keyId };
+    } else if (config.requireApiKey) {
+      return fail(
+        c,
+        401,
+        "Cannot proxy: this gateway needs an API key (X-Api-Key, X-Timestamp and X-Signature)",
+        challenge,
+      );
+    }
+
+    const authorization = c.req.header("Authorization");
+    if (authorization !== undefined) {
+      const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization);
+      if (!bearer) {
+        return fail(
+          c,
+          401,
+          "Cannot use the Authorization header: expected `Bearer <EVE access token>`",
+          {
+            "WWW-Authenticate": "Bearer",
+          },
+        );
+      }
+      if (!verifyToken) {
+        return fail(
+          c,
+          501,
+          "Cannot call with a character's token: this gateway has no token verifier configured",
+        );
+      }
+      let character: TokenIdentity;
+      try {
+        character = await verifyToken(bearer[1]);
+      } catch (error) {
+        if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
+          return fail(c, 401, `Cannot use the access token: ${(error as Error).message}`, {
+            "WWW-Authenticate": 'Bearer error="invalid_token"',
+          });
+        }
+        logger({ level: "error", msg: "token verification failed", error: String(error) });
+        return fail(c, 503, "Cannot verify the access token now; try again later");
+      }
+      caller = caller ? { ...caller, character, token: bearer[1] } : {
+        id: `char:${character.characterId}`,
+        tier: Object.hasOwn(config.tiers, "character") ? "character" : "default",
+        character,
+        token: bearer[1],
+      };
+    }
+
+    caller ??= {
+      id: `ip:${clientIp(c, config.trustProxyHops, clientAddress) ?? "unknown"}`,
+      tier: "anonymous",
+    };
+    c.set("caller", caller);
+    c.get("log").caller = caller.id;
+    await next();
+  };
+}
+
+/**
+ * The caller's address: with `hops` trusted proxies in front, the address the
+ * outermost trusted one saw (`X-Forwarded-For`, counted from the right); else
+ * the runtime's.
+ */
+function clientIp(
+  c: Context<GatewayEnv>,
+  hops: number,
+  clientAddress: ClientAddress,
+): string | undefined {
+  if (hops > 0) {
+    const forwarded = c.req.header("X-Forwarded-For")?.split(",").map((s) => s.trim()).filter(
+      Boolean,
+    );
+    if (forwarded?.length) return forwarded[Math.max(0, forwarded.length - hops)];
+  }
+  return clientAddress(c);
+}

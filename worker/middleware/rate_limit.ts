@@ -1,0 +1,97 @@
+/**
+ * Limits each caller (API key, else character, else address) by its tier,
+ * answering 429 with `Retry-After` when over, and `RateLimit-*` headers
+ * always. The limiter's background work goes to `waitUntil` where the
+ * runtime has one.
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import { fail, type GatewayEnv, type Logger } from "../context.ts";
+import type { CallerLimiter, LimitResult } from "../limiter.ts";
+
+/** Options of {@link rateLimit}. */
+export interface RateLimitOptions {
+  /** The limiter. */
+  limiter: CallerLimiter;
+  /** When the limiter's store fails: let the request through, or refuse it with 503. */
+  onStoreError: "open" | "closed";
+  /** Where store failures are reported. */
+  logger: Logger;
+  /**
+   * The clock `RateLimit-Reset` is counted from.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+/**
+ * Counts the request against the caller's tier.
+ *
+ * @param options The limiter, the failure mode, the logger and the clock.
+ * @returns The middleware.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { rateLimit } from "./rate_limit.ts";
+ * import { embeddedLimiter } from "../limiter.ts";
+ * import { MemoryStore } from "../stores.ts";
+ * import { jsonLogger } from "../context.ts";
+ * const limiter = embeddedLimiter({
+ *   store: new MemoryStore(),
+ *   tiers: { anonymous: { limit: 60, window: "60 s", windowMs: 60_000, algorithm: "sliding" } },
+ * });
+ * new Hono().use(rateLimit({ limiter, onStoreError: "open", logger: jsonLogger }));
+ * ```
+ */
+export function rateLimit(
+  { limiter, onStoreError, logger, clock = systemClock }: RateLimitOptions,
+): MiddlewareHandler<GatewayEnv> {
+  return async function rateLimit(c, next) {
+    const caller = c.get("caller");
+    let result: LimitResult | undefined;
+    try {
+      result = await limiter.limit(caller.id, caller.tier);
+      waitUntil(c, result.pending);
+      if (result.reason === "timeout") throw new Error("the limiter's store timed out");
+    } catch (error) {
+      logger({ level: "warn", msg: "limiter failed", limiter: limiter.name, error: String(error) });
+      c.get("log").limiter = `failed-${onStoreError}`;
+      if (onStoreError === "closed") {
+        return fail(c, 503, "Cannot admit the request now: the rate limiter is unavailable", {
+          "Retry-After": "1",
+        });
+      }
+      return await next();
+    }
+    const resetSeconds = Math.max(0, Math.ceil((result.reset - clock.now()) / 1000));
+    const headers: Record<string, string> = {
+      "RateLimit-Limit": String(result.limit),
+      "RateLimit-Remaining": String(result.remaining),
+      "RateLimit-Reset": String(resetSeconds),
+    };
+    if (!result.success) {
+      c.get("log").limited = true;
+      return fail(
+        c,
+        429,
+        `Cannot admit the request: the limit of ${result.limit} requests per window is reached; retry in ${resetSeconds} s`,
+        { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
+      );
+    }
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    await next();
+  };
+}
+
+/** Hands work to the runtime's `waitUntil` (Workers); elsewhere lets it run, errors swallowed. */
+function waitUntil(c: Context<GatewayEnv>, pending: Promise<unknown>): void {
+  const settled = pending.catch(() => {});
+  try {
+    c.executionCtx.waitUntil(settled);
+  } catch {
+    // No ExecutionContext (Deno, tests): the promise runs on its own.
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * One structured JSON log line per request, with its request id.
+ *
+ * @module
+ */
+
+import type { MiddlewareHandler } from "hono";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import { redactUrl } from "../../src/http/url.ts";
+import type { GatewayEnv, Logger } from "../context.ts";
+import { rawTarget } from "../safe_path.ts";
+
+/** Options of {@link requestLog}. */
+export interface RequestLogOptions {
+  /** Where the line goes. */
+  logger: Logger;
+  /**
+   * The clock that times the request.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+/**
+ * Logs each request once it is answered: request id, method, path (secret
+ * query values redacted), status, duration, and what the handlers added
+ * (`c.var.log`: cache outcome, caller, ESI's request id).
+ *
+ * @param options The logger and the clock.
+ * @returns The middleware.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestLog } from "./request_log.ts";
+ * import { jsonLogger } from "../context.ts";
+ * new Hono().use(requestLog({ logger: jsonLogger }));
+ * ```
+ */
+export function requestLog(
+  { logger, clock = systemClock }: RequestLogOptions,
+): MiddlewareHandler<GatewayEnv> {
+  return async function requestLog(c, next) {
+    const started = clock.now();
+    c.set("log", {});
+    await next();
+    const { path, query } = rawTarget(c.req.url);
+    const status = c.res.status;
+    logger({
+      level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+      msg: "request",
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: redactUrl(path + query),
+      status,
+      durationMs: clock.now() - started,
+      ...c.get("log"),
+    });
+  };
+}

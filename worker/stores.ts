@@ -1,0 +1,315 @@
+/**
+ * The gateway's own shared state besides the response cache: signature
+ * nonces (each signature is accepted once) and the counters of the embedded
+ * caller limiter. Three stores: memory (one process), Deno KV (embedded
+ * default, shared by the isolates of one Deno Deploy app) and Upstash Redis
+ * (nonces only: with Upstash, `@upstash/ratelimit` keeps its own counters).
+ *
+ * @module
+ */
+
+import type { Redis } from "@upstash/redis";
+import { type Clock, systemClock } from "../src/clock.ts";
+
+/** Where used signatures are remembered. */
+export interface NonceStore {
+  /** A name for logs and `/readyz`. */
+  readonly name: string;
+  /**
+   * Records a nonce for `ttlMs` unless it is already recorded.
+   *
+   * @param key The nonce.
+   * @param ttlMs How long to remember it.
+   * @returns `true` on first use, `false` when it was already there (a replay).
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Resolves when the store answers; rejects when it does not. */
+  ping(): Promise<void>;
+}
+
+/** One hit on a (sliding or fixed) window counter. */
+export interface WindowHit {
+  /** The key of the current window's counter. */
+  current: string;
+  /** The key of the previous window's counter, for a sliding window. */
+  previous?: string;
+  /** How much of the previous window still counts (0 to 1). */
+  previousWeight: number;
+  /** The requests allowed. */
+  limit: number;
+  /** How long the current counter lives, in milliseconds. */
+  ttlMs: number;
+}
+
+/** The outcome of a {@link WindowHit}. */
+export interface WindowOutcome {
+  /** Whether the hit was counted (under the limit). */
+  allowed: boolean;
+  /** The weighted count after the hit (before it, when refused). */
+  used: number;
+}
+
+/** Where the embedded limiter keeps its counters; each hit is atomic. */
+export interface WindowStore {
+  /** A name for logs and `/readyz`. */
+  readonly name: string;
+  /**
+   * Counts one request unless the window is full: the check and the
+   * increment are one atomic step, as in Upstash's Lua script.
+   *
+   * @param hit The counters and the limit.
+   * @returns Whether it was allowed, and the count.
+   */
+  hit(hit: WindowHit): Promise<WindowOutcome>;
+}
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The clock that expires entries.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * How many keys before expired ones are swept.
+   * @default 100000
+   */
+  sweepAt?: number;
+}
+
+/**
+ * Nonces and counters in this process's memory: for tests and single-process
+ * deployments.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "./stores.ts";
+ * const store = new MemoryStore();
+ * await store.claim("sig", 60_000); // true
+ * await store.claim("sig", 60_000); // false
+ * ```
+ */
+export class MemoryStore implements NonceStore, WindowStore {
+  readonly name = "memory";
+  readonly #clock: Clock;
+  readonly #sweepAt: number;
+  readonly #entries = new Map<string, { value: number; expiresAt: number }>();
+
+  /** @param options The clock and the sweep threshold. */
+  constructor({ clock = systemClock, sweepAt = 100_000 }: MemoryStoreOptions = {}) {
+    this.#clock = clock;
+    this.#sweepAt = sweepAt;
+  }
+
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    if (this.#read(key) !== undefined) return Promise.resolve(false);
+    this.#write(key, 1, ttlMs);
+    return Promise.resolve(true);
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  hit(hit: WindowHit): Promise<WindowOutcome> {
+    const current = this.#read(hit.current) ?? 0;
+    const previous = hit.previous ? this.#read(hit.previous) ?? 0 : 0;
+    const weighted = Math.floor(previous * hit.previousWeight);
+    if (weighted + current >= hit.limit) {
+      return Promise.resolve({ allowed: false, used: weighted + current });
+    }
+    const entry = this.#entries.get(hit.current);
+    if (entry && current > 0) entry.value = current + 1; // keep the first hit's expiry
+    else this.#write(hit.current, 1, hit.ttlMs);
+    return Promise.resolve({ allowed: true, used: weighted + current + 1 });
+  }
+
+  #read(key: string): number | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  #write(key: string, value: number, ttlMs: number): void {
+    if (this.#entries.size >= this.#sweepAt) {
+      const now = this.#clock.now();
+      for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
+    }
+    this.#entries.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
+  }
+}
+
+/** A key of Deno KV. */
+export type KvKey = readonly (string | number | bigint | boolean | Uint8Array)[];
+
+/**
+ * The part of `Deno.Kv` the gateway uses, named here so this file needs no
+ * runtime global: `worker/deno.ts` passes `await Deno.openKv()`.
+ */
+export interface KvLike {
+  /** Reads one key. */
+  get<T = unknown>(key: KvKey): Promise<{ value: T | null; versionstamp: string | null }>;
+  /** Starts an atomic operation. */
+  atomic(): KvAtomic;
+}
+
+/** The part of `Deno.AtomicOperation` the gateway uses. */
+export interface KvAtomic {
+  /** Fails the commit unless each key still has this versionstamp (`null`: absent). */
+  check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
+  /** Writes a value, expiring it after `expireIn` milliseconds. */
+  set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomic;
+  /** Commits; `ok` is false when a check failed. */
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/** What the Deno KV store keeps under a key: a count and its own expiry. */
+interface KvCount {
+  n: number;
+  exp: number;
+}
+
+/** Options of {@link DenoKvStore}. */
+export interface DenoKvStoreOptions {
+  /** The opened Deno KV. */
+  kv: KvLike;
+  /**
+   * The first part of every key.
+   * @default "esikit-gateway"
+   */
+  prefix?: string;
+  /**
+   * The clock (entries carry their own expiry: KV's `expireIn` is lazy).
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+/**
+ * Nonces and counters in Deno KV, atomic through versionstamp checks: shared
+ * by every isolate of a Deno Deploy app, and on disk locally.
+ *
+ * @example
+ * ```ts ignore
+ * import { DenoKvStore } from "./stores.ts";
+ * const store = new DenoKvStore({ kv: await Deno.openKv() });
+ * await store.claim("sig", 60_000);
+ * ```
+ */
+export class DenoKvStore implements NonceStore, WindowStore {
+  readonly name = "deno-kv";
+  readonly #kv: KvLike;
+  readonly #prefix: string;
+  readonly #clock: Clock;
+  readonly #queues = new Map<string, Promise<void>>();
+
+  /** @param options The KV, the key prefix and the clock. */
+  constructor({ kv, prefix = "esikit-gateway", clock = systemClock }: DenoKvStoreOptions) {
+    this.#kv = kv;
+    this.#prefix = prefix;
+    this.#clock = clock;
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const k = [this.#prefix, "nonce", key];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const found = await this.#kv.get<KvCount>(k);
+      if (live(found.value, this.#clock.now())) return false;
+      const now = this.#clock.now();
+      const { ok } = await this.#kv.atomic()
+        .check({ key: k, versionstamp: found.versionstamp })
+        .set(k, { n: 1, exp: now + ttlMs }, { expireIn: ttlMs })
+        .commit();
+      if (ok) return true;
+    }
+    return false; // lost every race: someone else claimed it
+  }
+
+  async ping(): Promise<void> {
+    await this.#kv.get([this.#prefix, "ping"]);
+  }
+
+  hit(hit: WindowHit): Promise<WindowOutcome> {
+    // Hits on one counter from this isolate queue up: optimistic retries are
+    // then only needed against other isolates, not against ourselves.
+    const before = this.#queues.get(hit.current) ?? Promise.resolve();
+    const run = before.then(() => this.#hit(hit));
+    const tail = run.then(() => {}, () => {});
+    this.#queues.set(hit.current, tail);
+    tail.then(() => {
+      if (this.#queues.get(hit.current) === tail) this.#queues.delete(hit.current);
+    });
+    return run;
+  }
+
+  async #hit(hit: WindowHit): Promise<WindowOutcome> {
+    const ck = [this.#prefix, "rl", hit.current];
+    const pk = hit.previous ? [this.#prefix, "rl", hit.previous] : undefined;
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const now = this.#clock.now();
+      const cur = await this.#kv.get<KvCount>(ck);
+      const prev = pk ? await this.#kv.get<KvCount>(pk) : undefined;
+      const current = live(cur.value, now) ? cur.value!.n : 0;
+      const previous = prev && live(prev.value, now) ? prev.value!.n : 0;
+      const weighted = Math.floor(previous * hit.previousWeight);
+      if (weighted + current >= hit.limit) return { allowed: false, used: weighted + current };
+      const exp = current > 0 ? cur.value!.exp : now + hit.ttlMs;
+      const { ok } = await this.#kv.atomic()
+        .check({ key: ck, versionstamp: cur.versionstamp })
+        .set(ck, { n: current + 1, exp }, { expireIn: Math.max(1, exp - now) })
+        .commit();
+      if (ok) return { allowed: true, used: weighted + current + 1 };
+    }
+    throw new Error(`Cannot count request for "${hit.current}": Deno KV kept conflicting`);
+  }
+}
+
+function live(value: KvCount | null, now: number): boolean {
+  return value !== null && value.exp > now;
+}
+
+/** Options of {@link UpstashNonceStore}. */
+export interface UpstashNonceStoreOptions {
+  /** The `@upstash/redis` client. */
+  redis: Pick<Redis, "set" | "ping">;
+  /**
+   * The first part of every key.
+   * @default "esikit-gateway"
+   */
+  prefix?: string;
+}
+
+/**
+ * Nonces in Upstash Redis (`SET key 1 NX PX ttl`).
+ *
+ * @example
+ * ```ts ignore
+ * import { Redis } from "@upstash/redis";
+ * import { UpstashNonceStore } from "./stores.ts";
+ * const store = new UpstashNonceStore({ redis: new Redis({ url: "https://…", token: "…" }) });
+ * ```
+ */
+export class UpstashNonceStore implements NonceStore {
+  readonly name = "upstash";
+  readonly #redis: Pick<Redis, "set" | "ping">;
+  readonly #prefix: string;
+
+  /** @param options The Redis client and the key prefix. */
+  constructor({ redis, prefix = "esikit-gateway" }: UpstashNonceStoreOptions) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const set = await this.#redis.set(`${this.#prefix}:nonce:${key}`, 1, { nx: true, px: ttlMs });
+    return set === "OK";
+  }
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+}
