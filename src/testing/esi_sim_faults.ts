@@ -22,10 +22,14 @@ export interface EsiSimFault {
   /**
    * Statuses answered instead of the route's own, one per call; 2xx and 3xx
    * entries answer normally. Past the end the last one repeats for as long
-   * as `times` allows. 429 and 520 come without rate-limit headers, as the
-   * game server's own limits send them; the rest carry them as usual.
+   * as `times` allows.
    */
   statuses?: readonly number[];
+  /**
+   * Whether the faulted statuses carry the route group's rate-limit headers.
+   * @default false for 429 and 520 (the game server's own limits), true otherwise
+   */
+  rateLimitHeaders?: boolean;
   /** A `Retry-After` (seconds) on the faulted statuses. */
   retryAfter?: number;
   /** Extra latency, in milliseconds of the simulator's clock. */

@@ -13,7 +13,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { OperationMeta } from "../operation_meta.ts";
 import type { OperationKey } from "../spec/operations.gen.ts";
 import { authenticate, type EsiSimTokenVerifier } from "./esi_sim_auth.ts";
-import { answer, type EsiSimRoute, isLazy, RouteState } from "./esi_sim_content.ts";
+import { type Answer, answer, type EsiSimRoute, isLazy, RouteState } from "./esi_sim_content.ts";
 import { builtinRoutes, type EsiSimDataOptions } from "./esi_sim_data.ts";
 import {
   CompatibilityDates,
@@ -127,6 +127,7 @@ export interface EsiSimBucket {
 }
 
 type Header = [string, string];
+type BodyAnswer = Extract<Answer, { kind: "body" }>;
 
 interface Planned {
   status: number;
@@ -560,7 +561,8 @@ export class EsiSimulator implements AsyncDisposable {
 
     if (faultStatus !== undefined && faultStatus >= 400) {
       const planned = this.#error(faultStatus, REASONS[faultStatus] ?? `HTTP ${faultStatus}`);
-      planned.bare = faultStatus === 429 || faultStatus === 520;
+      planned.bare =
+        !(fault!.fault.rateLimitHeaders ?? (faultStatus !== 429 && faultStatus !== 520));
       if (fault!.fault.retryAfter !== undefined) {
         planned.headers.push(["retry-after", String(fault!.fault.retryAfter)]);
       }
@@ -591,44 +593,29 @@ export class EsiSimulator implements AsyncDisposable {
       return this.#finish(call, this.#error(result.status, result.error));
     }
 
-    const headers: Header[] = [];
-    const { resource, prepared } = result;
-    let status = result.status;
-    if (resource) {
-      const nowS = floorSecond(call.now);
-      headers.push(
-        ["cache-control", cacheAge > 0 ? `public, max-age=${cacheAge}` : "no-cache"],
-        ["expires", httpDate(resource.expires)],
-        ["last-modified", httpDate(resource.lastModified)],
-        ["x-esi-cache-status", result.miss ? "MISS" : "HIT"],
-        VARY,
-      );
-      if (cacheAge > 0) {
-        headers.push(["age", String(Math.max(0, (nowS - resource.windowStart) / 1000))]);
-      }
-      if (prepared) headers.push(["etag", prepared.etag]);
-      if (result.pages !== undefined) headers.push(["x-pages", String(result.pages)]);
-      if (prepared && notModified(req.headers, prepared.etag, resource.lastModified)) status = 304;
-    }
+    const { prepared } = result;
+    const headers = cacheHeaders(result, cacheAge, call.now);
+    const status = result.resource && prepared &&
+        notModified(req.headers, prepared.etag, result.resource.lastModified)
+      ? 304
+      : result.status;
+    // A script's headers replace the simulator's own of the same name.
     for (const [name, value] of Object.entries(state.script?.headers ?? {})) {
-      headers.push([name.toLowerCase(), value]);
+      const lower = name.toLowerCase();
+      const at = headers.findIndex(([n]) => n === lower);
+      if (at >= 0) headers.splice(at, 1);
+      headers.push([lower, value]);
     }
-
     let bodyInit: BodyInit | null = null;
-    if (status !== 304 && prepared && call.record.method !== "HEAD") {
+    if (status !== 304 && prepared) {
       headers.push(JSON_TYPE);
       const harm = fault ? damageOf(fault.fault) : undefined;
-      if (harm) {
-        const damaged = damage(prepared.bytes, harm, overSocket);
-        bodyInit = damaged.body;
-        if (damaged.contentLength !== undefined) {
-          headers.push(["content-length", String(damaged.contentLength)]);
-        }
-      } else {
-        // Deno would stream a Blob chunked: declare its length as ESI does.
-        bodyInit = prepared.blob;
-        headers.push(["content-length", String(prepared.bytes.length)]);
-      }
+      const damaged = harm ? damage(prepared.bytes, harm, overSocket) : undefined;
+      // A Blob is sent without a copy; Deno would stream it chunked, so its
+      // length is declared as ESI does.
+      bodyInit = damaged?.body ?? prepared.blob;
+      const length = damaged ? damaged.contentLength : prepared.bytes.length;
+      if (length !== undefined) headers.push(["content-length", String(length)]);
     }
     const response = this.#finish(call, { status, headers, body: bodyInit });
     if (response.status === status && result.page !== undefined) {
@@ -764,6 +751,25 @@ export class EsiSimulator implements AsyncDisposable {
       throw err;
     }
   }
+}
+
+// The cache headers of a GET's answer: one resource version, one window.
+function cacheHeaders(result: BodyAnswer, cacheAge: number, now: number): Header[] {
+  const { resource, prepared } = result;
+  if (!resource) return [];
+  const headers: Header[] = [
+    ["cache-control", cacheAge > 0 ? `public, max-age=${cacheAge}` : "no-cache"],
+    ["expires", httpDate(resource.expires)],
+    ["last-modified", httpDate(resource.lastModified)],
+    ["x-esi-cache-status", result.miss ? "MISS" : "HIT"],
+    VARY,
+  ];
+  if (cacheAge > 0) {
+    headers.push(["age", String(Math.max(0, (floorSecond(now) - resource.windowStart) / 1000))]);
+  }
+  if (prepared) headers.push(["etag", prepared.etag]);
+  if (result.pages !== undefined) headers.push(["x-pages", String(result.pages)]);
+  return headers;
 }
 
 function newStats(): EsiSimStats {

@@ -342,18 +342,27 @@ Deno.test("a status sequence is answered in turn, with Retry-After, then the rou
   assert.equal(sim.stats.errors, 2);
 });
 
-Deno.test("faulted 429 and 520 carry no rate-limit headers but count as errors", async () => {
+Deno.test("faulted 429 and 520 carry no rate-limit headers unless asked, and count as errors", async () => {
   await using s = await serve();
   const { sim } = s;
-  sim.fault("GET /characters/{character_id}", { statuses: [429, 520] });
+  sim.fault("GET /status", { statuses: [429, 520] });
   for (const [status, remain] of [[429, "99"], [520, "98"]] as const) {
-    const { res } = await get(sim, "/characters/90000001");
+    const { res } = await get(sim, "/status");
     assert.equal(res.status, status);
     assert.equal(h(res, "x-ratelimit-group"), null);
     assert.equal(h(res, "x-ratelimit-remaining"), null);
     assert.equal(h(res, "x-esi-error-limit-remain"), remain);
   }
-  assert.equal((await get(sim, "/characters/90000001")).res.status, 200);
+  const normal = await get(sim, "/status");
+  assert.equal(normal.res.status, 200);
+  assert.equal(h(normal.res, "x-ratelimit-group"), "status");
+  sim.fault("GET /status", { statuses: [429], retryAfter: 2, rateLimitHeaders: true });
+  const group = await get(sim, "/status");
+  assert.equal(group.res.status, 429);
+  assert.equal(h(group.res, "retry-after"), "2");
+  assert.equal(h(group.res, "x-ratelimit-group"), "status");
+  assert.equal(h(group.res, "x-ratelimit-used"), "0");
+  assert.equal(h(group.res, "x-ratelimit-remaining"), "598");
 });
 
 Deno.test("a fault can target pages and repeat without end", async () => {
@@ -557,7 +566,7 @@ Deno.test("POST /universe/names resolves ids; bad bodies are refused", async () 
   assert.equal((await post("{not json"))[0], 400);
 });
 
-Deno.test("unscripted routes answer empty bodies; unknown paths 404; wrong methods 405", async () => {
+Deno.test("unscripted routes answer empty bodies, HEAD has no body, unknown paths 404, wrong methods 405", async () => {
   await using s = await serve();
   const { sim } = s;
   const alliance = await get(sim, "/alliances/99000001");
@@ -569,6 +578,10 @@ Deno.test("unscripted routes answer empty bodies; unknown paths 404; wrong metho
   const legacy = await get(sim, "/latest/alliances/99000001/");
   assert.equal(sim.requests.at(-1)!.route, "GET /alliances/{alliance_id}");
   assert.equal(h(legacy.res, "x-esi-cache-status"), "HIT");
+  const head = await fetch(`${sim.url}/status`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+  assert.match(h(head, "etag")!, /^"/);
   const wrong = await fetch(`${sim.url}/status`, { method: "DELETE" });
   assert.equal(wrong.status, 405);
   assert.equal(h(wrong, "allow"), "GET");
@@ -584,11 +597,12 @@ Deno.test("a route script's function gets the call and can answer an ESI error",
       if (ctx.params.type_id === "0") throw new EsiSimError(404, "Type not found");
       return { type_id: Number(ctx.params.type_id), version: ctx.version, now: ctx.now };
     },
-    headers: { "X-Custom": "yes" },
+    headers: { "X-Custom": "yes", "Cache-Control": "no-store" },
   });
   const found = await get(sim, "/universe/types/34");
   assert.deepEqual(found.json, { type_id: 34, version: 2, now: START });
   assert.equal(h(found.res, "x-custom"), "yes");
+  assert.equal(h(found.res, "cache-control"), "no-store");
   const missing = await get(sim, "/universe/types/0");
   assert.equal(missing.res.status, 404);
   assert.deepEqual(missing.json, { error: "Type not found" });
