@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { UnsecuredJWT } from "jose";
+import { base64url, UnsecuredJWT } from "jose";
 import {
   EsiSimError,
   EsiSimulator,
   type EsiSimulatorOptions,
   FakeClock,
 } from "../../src/testing/mod.ts";
+import { SsoSimulator } from "../../src/testing/sso_simulator.ts";
 
 const START = Date.UTC(2026, 6, 17, 12);
 const CHAR = 2112625428;
@@ -280,6 +281,20 @@ Deno.test("verifyToken decides which tokens are genuine", async () => {
   });
   assert.equal(signed.res.status, 200);
   assert.equal(verified.length, 2);
+});
+
+Deno.test("the SSO simulator's verifyToken plugs in: genuine tokens pass, altered ones do not", async () => {
+  const clock = new FakeClock({ start: START });
+  const sso = await SsoSimulator.create({ clock });
+  await using s = await serve({ clock, verifyToken: sso.verifyToken });
+  const jwt = await sso.mintAccessToken({ characterId: CHAR, scopes: [ASSETS] });
+  const path = `/characters/${CHAR}/assets`;
+  assert.equal((await get(s.sim, path, { authorization: `Bearer ${jwt}` })).res.status, 200);
+  const [header, payload, signature] = jwt.split(".");
+  const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload)));
+  const altered = base64url.encode(JSON.stringify({ ...claims, scp: [ASSETS, WALLET] }));
+  const forged = `${header}.${altered}.${signature}`;
+  assert.equal((await get(s.sim, path, { authorization: `Bearer ${forged}` })).res.status, 401);
 });
 
 Deno.test("requests are recorded with their route, query, time and status, the token redacted", async () => {
