@@ -151,12 +151,22 @@ export type Answer =
     pages?: number;
     /** The page served, on paged routes. */
     page?: number;
-    /** The resource, for GETs: its dates become the cache headers. */
-    resource?: Resource;
+    /** The resource version answered, for GETs: its dates become the cache headers. */
+    version?: ResourceVersion;
     /** Whether this call opened a new version or cache window. */
     miss: boolean;
   }
   | { kind: "error"; status: number; error: string };
+
+/** The dates of one resource version's cache window, as answered. */
+export interface ResourceVersion {
+  /** `Last-Modified`. */
+  lastModified: number;
+  /** When the cache window opened (whole seconds). */
+  windowStart: number;
+  /** `Expires`. */
+  expires: number;
+}
 
 /** One resource's current version and cache window. */
 export class Resource {
@@ -273,12 +283,25 @@ function resourceKey(call: ContentCall): string {
 function cached(resource: Resource, key: string, make: () => Promise<Prepared>): Promise<Prepared> {
   let prepared = resource.prepared.get(key);
   if (!prepared) {
-    prepared = make();
-    resource.prepared.set(key, prepared);
+    const made = prepared = make();
+    resource.prepared.set(key, made);
     // A failed script is tried again on the next call.
-    prepared.catch(() => resource.prepared.delete(key));
+    made.catch(() => resource.prepared.get(key) === made && resource.prepared.delete(key));
   }
   return prepared;
+}
+
+function data(
+  resource: Resource,
+  make: () => Promise<readonly unknown[]>,
+): Promise<readonly unknown[]> {
+  if (!resource.data) {
+    const made = resource.data = make();
+    made.catch(() => {
+      if (resource.data === made) resource.data = undefined;
+    });
+  }
+  return resource.data;
 }
 
 /**
@@ -324,6 +347,13 @@ async function decide(state: RouteState, call: ContentCall, cacheAgeS: number): 
   let resource = state.resources.get(key);
   if (!resource) state.resources.set(key, resource = new Resource());
   const miss = resource.touch(call.now, cacheAgeS, state.gen);
+  // Taken now: a turnover while this call awaits its body must not pair
+  // the old body with the new version's dates.
+  const version: ResourceVersion = {
+    lastModified: resource.lastModified,
+    windowStart: resource.windowStart,
+    expires: resource.expires,
+  };
   const ctx = context(call, state.gen + 1);
   const status = script.status ?? 200;
   const done = (prepared: Prepared, pages?: number, page?: number): Answer => ({
@@ -332,7 +362,7 @@ async function decide(state: RouteState, call: ContentCall, cacheAgeS: number): 
     prepared: status === 204 ? undefined : prepared,
     pages,
     page,
-    resource,
+    version,
     miss,
   });
 
@@ -348,7 +378,9 @@ async function decide(state: RouteState, call: ContentCall, cacheAgeS: number): 
         error: `Invalid page "${raw}": must be a positive integer`,
       };
     }
-    const pages = lazy ? undefined : await (resource.data ??= evaluate(script.pages ?? [[]], ctx));
+    const pages = lazy
+      ? undefined
+      : await data(resource, () => evaluate(script.pages ?? [[]], ctx));
     const count = lazy ? lazy.pageCount(ctx) : pages!.length;
     if (page > count) {
       return { kind: "error", status: 404, error: "Requested page does not exist!" };
@@ -362,7 +394,7 @@ async function decide(state: RouteState, call: ContentCall, cacheAgeS: number): 
   }
 
   if (op.pagination === "cursor" || (op.pagination === "from_id" && script.body === undefined)) {
-    const records = await (resource.data ??= evaluate(script.records ?? [], ctx));
+    const records = await data(resource, () => evaluate(script.records ?? [], ctx));
     const slice = op.pagination === "cursor"
       ? cursorSlice(records, call.query, script.recordsKey ?? recordsKeyOf(op.path))
       : fromIdSlice(
@@ -392,14 +424,9 @@ function context(call: ContentCall, version: number): EsiSimRouteContext {
   };
 }
 
-/**
- * The records property of a cursor route: its last literal segment,
- * `freelance-jobs` → `freelance_jobs`.
- *
- * @param path The route template.
- * @returns The property name.
- */
-export function recordsKeyOf(path: string): string {
+// The records property of a cursor route: its last literal segment,
+// `freelance-jobs` → `freelance_jobs`.
+function recordsKeyOf(path: string): string {
   const literal = path.split("/").filter((s) => s && !s.startsWith("{")).pop() ?? "records";
   return literal.replaceAll("-", "_");
 }

@@ -57,12 +57,6 @@ export class ErrorWindow {
     return Math.ceil((this.#start + this.#windowMs - now) / 1000);
   }
 
-  /** Forgets every error counted. */
-  clear(): void {
-    this.#start = -Infinity;
-    this.#errors = 0;
-  }
-
   #roll(now: number): void {
     if (now < this.#start + this.#windowMs) return;
     this.#start = now - (now % this.#windowMs);
@@ -175,11 +169,6 @@ export class GroupBuckets {
   peek(group: string, size: EsiSimGroupSize, identity: string, now: number): BucketState {
     const used = this.#bucket(group, identity).used(now, size.windowMs);
     return { used, remaining: size.maxTokens - used };
-  }
-
-  /** Forgets every bucket. */
-  clear(): void {
-    this.#buckets.clear();
   }
 
   #bucket(group: string, identity: string): Bucket {

@@ -595,8 +595,8 @@ export class EsiSimulator implements AsyncDisposable {
 
     const { prepared } = result;
     const headers = cacheHeaders(result, cacheAge, call.now);
-    const status = result.resource && prepared &&
-        notModified(req.headers, prepared.etag, result.resource.lastModified)
+    const status = result.version && prepared &&
+        notModified(req.headers, prepared.etag, result.version.lastModified)
       ? 304
       : result.status;
     // A script's headers replace the simulator's own of the same name.
@@ -755,17 +755,17 @@ export class EsiSimulator implements AsyncDisposable {
 
 // The cache headers of a GET's answer: one resource version, one window.
 function cacheHeaders(result: BodyAnswer, cacheAge: number, now: number): Header[] {
-  const { resource, prepared } = result;
-  if (!resource) return [];
+  const { version, prepared } = result;
+  if (!version) return [];
   const headers: Header[] = [
     ["cache-control", cacheAge > 0 ? `public, max-age=${cacheAge}` : "no-cache"],
-    ["expires", httpDate(resource.expires)],
-    ["last-modified", httpDate(resource.lastModified)],
+    ["expires", httpDate(version.expires)],
+    ["last-modified", httpDate(version.lastModified)],
     ["x-esi-cache-status", result.miss ? "MISS" : "HIT"],
     VARY,
   ];
   if (cacheAge > 0) {
-    headers.push(["age", String(Math.max(0, (floorSecond(now) - resource.windowStart) / 1000))]);
+    headers.push(["age", String(Math.max(0, (floorSecond(now) - version.windowStart) / 1000))]);
   }
   if (prepared) headers.push(["etag", prepared.etag]);
   if (result.pages !== undefined) headers.push(["x-pages", String(result.pages)]);

@@ -506,6 +506,27 @@ Deno.test("the cache turns over after page 1: later pages have a new Last-Modifi
   assert.notEqual(a1[1], c1[1]);
 });
 
+Deno.test("under concurrent turnovers every page pairs its body with its own version's dates", async () => {
+  const sim = new EsiSimulator({ clock: new FakeClock({ start: START }) });
+  const key = "GET /markets/{region_id}/orders";
+  sim.route(key, { pages: (ctx) => Array.from({ length: 3 }, () => [{ v: ctx.version }]) });
+  sim.fault(key, { turnoverAfterPage: 1, turnovers: 20 });
+  const versionsByDate = new Map<string, Set<number>>();
+  // Workers without a barrier: a new version opens while older calls still wait for bodies.
+  await Promise.all([[1, 2, 3], [2, 3, 1], [3, 1, 2]].map(async (order) => {
+    for (let round = 0; round < 10; round++) {
+      for (const page of order) {
+        const res = await sim.fetch(`/markets/10000002/orders?page=${page}`);
+        const [{ v }] = await res.json();
+        const date = h(res, "last-modified")!;
+        versionsByDate.set(date, (versionsByDate.get(date) ?? new Set()).add(v));
+      }
+    }
+  }));
+  assert.ok(versionsByDate.size > 1);
+  for (const versions of versionsByDate.values()) assert.equal(versions.size, 1);
+});
+
 Deno.test("a cursor route walks back with before and forward with after", async () => {
   await using s = await serve();
   const { sim, clock } = s;
