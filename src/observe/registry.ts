@@ -112,10 +112,22 @@ const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const OTHER = "other";
 
-/** Series keyed by their label values, bounded as {@link MetricOptions} says. */
+/** A level of the series trie: one label's values, leading to the next label or the series. */
+type Trie<T> = Map<string, Trie<T> | Entry<T>>;
+
+interface Entry<T> {
+  values: string[];
+  data: T;
+}
+
+/**
+ * Series keyed by their label values, bounded as {@link MetricOptions} says.
+ * A trie of maps, one level per label: a lookup builds no key string.
+ */
 class SeriesMap<T> {
   readonly labelNames: readonly string[];
-  readonly #series = new Map<string, { values: string[]; data: T }>();
+  #root: Trie<T> = new Map();
+  readonly #entries: Entry<T>[] = [];
   readonly #maxSeries: number;
   readonly #overflow: readonly boolean[];
   readonly #create: () => T;
@@ -133,63 +145,93 @@ class SeriesMap<T> {
   }
 
   get size(): number {
-    return this.#series.size;
+    return this.#entries.length;
   }
 
   /** The series of a label set, created when new (or its overflow series). */
   get(labels: Readonly<Record<string, string | number>> | undefined): T {
     const names = this.labelNames;
-    if (names.length === 0) return this.#at([], "");
-    const values = new Array<string>(names.length);
-    let key = "";
-    for (let i = 0; i < names.length; i++) {
-      const value = labels?.[names[i]];
-      if (value === undefined) {
-        throw new TypeError(`Cannot record a sample: label "${names[i]}" is missing`);
-      }
-      values[i] = typeof value === "string" ? value : String(value);
-      // Length-prefixed, so no value can forge another set's key.
-      key += `${values[i].length}:${values[i]}`;
+    const last = names.length - 1;
+    if (last < 0) return (this.#entries[0] ?? this.#insert([])).data;
+    let node = this.#root;
+    for (let i = 0; i < last; i++) {
+      const next = node.get(valueOf(labels, names[i])) as Trie<T> | undefined;
+      if (!next) return this.#miss(labels);
+      node = next;
     }
-    const found = this.#series.get(key);
-    if (found) return found.data;
-    if (this.#series.size < this.#maxSeries) return this.#at(values, key);
-    const folded = values.map((v, i) => this.#overflow[i] ? OTHER : v);
-    const foldedKey = keyOf(folded);
-    if (this.#series.has(foldedKey) || this.#series.size < 2 * this.#maxSeries) {
-      return this.#at(folded, foldedKey);
-    }
-    const all = values.map(() => OTHER);
-    return this.#at(all, keyOf(all));
+    const entry = node.get(valueOf(labels, names[last])) as Entry<T> | undefined;
+    return entry ? entry.data : this.#miss(labels);
   }
 
   find(labels: Readonly<Record<string, string | number>> | undefined): T | undefined {
-    const values = this.labelNames.map((n) => String(labels?.[n] ?? ""));
-    return this.#series.get(keyOf(values))?.data;
+    if (this.labelNames.length === 0) return this.#entries[0]?.data;
+    let node: Trie<T> | Entry<T> | undefined = this.#root;
+    for (const name of this.labelNames) {
+      node = (node as Trie<T>).get(String(labels?.[name] ?? ""));
+      if (!node) return undefined;
+    }
+    return (node as Entry<T>).data;
   }
 
-  entries(): IterableIterator<{ values: string[]; data: T }> {
-    return this.#series.values();
+  entries(): readonly Entry<T>[] {
+    return this.#entries;
   }
 
   clear(): void {
-    this.#series.clear();
+    this.#root = new Map();
+    this.#entries.length = 0;
   }
 
-  #at(values: string[], key: string): T {
-    let entry = this.#series.get(key);
-    if (!entry) {
-      entry = { values, data: this.#create() };
-      this.#series.set(key, entry);
+  /** A label set not seen yet: created, or folded into an overflow series. */
+  #miss(labels: Readonly<Record<string, string | number>> | undefined): T {
+    const values = this.labelNames.map((name) => valueOf(labels, name));
+    const existing = this.#lookup(values);
+    if (existing) return existing.data;
+    if (this.size < this.#maxSeries) return this.#insert(values).data;
+    const folded = values.map((v, i) => this.#overflow[i] ? OTHER : v);
+    const foldedEntry = this.#lookup(folded);
+    if (foldedEntry) return foldedEntry.data;
+    if (this.size < 2 * this.#maxSeries) return this.#insert(folded).data;
+    const all = values.map(() => OTHER);
+    return (this.#lookup(all) ?? this.#insert(all)).data;
+  }
+
+  #lookup(values: readonly string[]): Entry<T> | undefined {
+    if (values.length === 0) return this.#entries[0];
+    let node: Trie<T> | Entry<T> | undefined = this.#root;
+    for (const value of values) {
+      node = (node as Trie<T>).get(value);
+      if (!node) return undefined;
     }
-    return entry.data;
+    return node as Entry<T>;
+  }
+
+  #insert(values: string[]): Entry<T> {
+    const entry: Entry<T> = { values, data: this.#create() };
+    if (values.length > 0) {
+      let node = this.#root;
+      for (let i = 0; i < values.length - 1; i++) {
+        let next = node.get(values[i]) as Trie<T> | undefined;
+        if (!next) node.set(values[i], next = new Map());
+        node = next;
+      }
+      node.set(values[values.length - 1], entry);
+    }
+    this.#entries.push(entry);
+    return entry;
   }
 }
 
-function keyOf(values: readonly string[]): string {
-  let key = "";
-  for (const v of values) key += `${v.length}:${v}`;
-  return key;
+function valueOf(
+  labels: Readonly<Record<string, string | number>> | undefined,
+  name: string,
+): string {
+  const value = labels?.[name];
+  if (typeof value === "string") return value;
+  if (value === undefined) {
+    throw new TypeError(`Cannot record a sample: label "${name}" is missing`);
+  }
+  return String(value);
 }
 
 function labelsOf<L extends string>(names: readonly string[], values: string[]): Record<L, string> {
