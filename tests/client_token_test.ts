@@ -8,8 +8,7 @@ import {
   type ResponseEvent,
   TokenManager,
 } from "../mod.ts";
-import { EsiSimulator, FakeClock } from "../src/testing/mod.ts";
-import { SsoSimulator } from "../src/testing/sso_simulator.ts";
+import { EsiSimulator, FakeClock, SsoSimulator } from "../src/testing/mod.ts";
 
 const clientId = "esikit-app";
 const redirectUri = "http://127.0.0.1/callback";

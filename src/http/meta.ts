@@ -22,7 +22,7 @@ export interface RateLimitInfo {
   limit: string;
   /** Tokens left in the window (`X-Ratelimit-Remaining`). */
   remaining: number;
-  /** Tokens used in the window (`X-Ratelimit-Used`). */
+  /** Tokens this answer cost (`X-Ratelimit-Used`). */
   used: number;
 }
 

@@ -171,13 +171,11 @@ export class RateLimitBucket {
   #correct(headers: Headers, now: number): void {
     const size = parseRateLimit(headers.get("x-ratelimit-limit"));
     if (size) this.#size = size;
-    const usedHeader = headers.get("x-ratelimit-used");
-    const remainingHeader = headers.get("x-ratelimit-remaining");
-    const serverUsed = usedHeader !== null
-      ? Number(usedHeader)
-      : remainingHeader !== null
-      ? this.#size.maxTokens - Number(remainingHeader)
-      : NaN;
+    // X-Ratelimit-Used is what this one answer cost; the window's total is
+    // the limit minus X-Ratelimit-Remaining.
+    const remaining = headers.get("x-ratelimit-remaining");
+    if (remaining === null || remaining.trim() === "") return;
+    const serverUsed = this.#size.maxTokens - Number(remaining);
     if (!Number.isFinite(serverUsed)) return;
     // ESI counts what it has answered; calls of ours it answered but we have
     // not settled yet are at most what is reserved. Beyond that, the tokens

@@ -45,7 +45,11 @@ export class FakeClock implements Clock {
   /** Every duration passed to `sleep`, in call order. */
   readonly sleeps: number[] = [];
 
-  /** @param options The start time and the advance mode. */
+  /**
+   * Creates a clock standing still at its start time.
+   *
+   * @param options The start time and the advance mode.
+   */
   constructor(options: FakeClockOptions = {}) {
     this.#now = options.start ?? Date.UTC(2026, 6, 17, 12);
     this.#autoAdvance = options.autoAdvance ?? false;

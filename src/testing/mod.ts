@@ -35,5 +35,7 @@ export type { EsiSimFault } from "./esi_sim_faults.ts";
 export type { EsiSimDataOptions } from "./esi_sim_data.ts";
 export type { EsiSimIdentity, EsiSimTokenVerifier } from "./esi_sim_auth.ts";
 export type { EsiSimGroupSize } from "./esi_sim_limits.ts";
+export * from "./sso_simulator.ts";
 export type { Clock } from "../clock.ts";
+export type { JsonWebKeySet, TokenResponse } from "../sso/mod.ts";
 export type { OperationKey } from "../spec/operations.gen.ts";

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  EsiErrorLimitError,
-  EsiPaginationError,
-  EsiServerError,
-} from "../../mod.ts";
+import { EsiErrorLimitError, EsiPaginationError, EsiServerError } from "../../mod.ts";
+import { SsoSimulator } from "../../src/testing/mod.ts";
 import { withEsi } from "../support/esi.ts";
 
 Deno.test("a 5xx storm, 20-way concurrent over two windows, never earns a 420", () =>
@@ -178,7 +175,6 @@ Deno.test("pages() streams in order and throws rather than yield a mix", async (
 });
 
 Deno.test("cursor and from_id walks return every record once", async (t) => {
-  const { SsoSimulator } = await import("../../src/testing/sso_simulator.ts");
   const sso = await SsoSimulator.create();
   try {
     await t.step("cursor: initial then incremental sync", () =>
