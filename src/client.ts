@@ -1149,42 +1149,60 @@ export class EsiClient {
     started: number,
   ): EsiResponse<T> {
     const shown = redactUrl(call.url);
-    const meta = readMeta(upstream.headers, {
-      cache: upstream.cache,
-      route: call.route,
-      url: shown,
-      attempts: upstream.attempts,
-      expiresAt: upstream.expiresAt,
-    });
-    emit(this.#shared.hooks.response, {
-      ...info(call),
-      status: upstream.status,
-      elapsedMs: this.#shared.clock.now() - started,
-      cache: upstream.cache,
-      attempt: upstream.attempts,
-      requestId: meta.requestId,
-      errorLimit: meta.errorLimit,
-      rateLimit: meta.rateLimit,
-    });
+    // Reading a dozen headers costs more than the rest of the pipeline: only
+    // callers (and hooks) that look at meta pay for it.
+    let meta: EsiMeta | undefined;
+    const metaOf = () =>
+      meta ??= readMeta(upstream.headers, {
+        cache: upstream.cache,
+        route: call.route,
+        url: shown,
+        attempts: upstream.attempts,
+        expiresAt: upstream.expiresAt,
+      });
+    if (this.#shared.hooks.response?.length) {
+      emit(this.#shared.hooks.response, {
+        ...info(call),
+        status: upstream.status,
+        elapsedMs: this.#shared.clock.now() - started,
+        cache: upstream.cache,
+        attempt: upstream.attempts,
+        requestId: metaOf().requestId,
+        errorLimit: metaOf().errorLimit,
+        rateLimit: metaOf().rateLimit,
+      });
+    }
     const { status, body } = upstream;
     if (status >= 400) {
       const text = decoder.decode(body);
-      const esiMessage = errorMessage(text);
       if (options.throwOnError !== false) {
         throw EsiHttpError.from({
           status,
           method: call.method,
           url: shown,
-          esiMessage,
-          requestId: meta.requestId,
+          esiMessage: errorMessage(text),
+          requestId: upstream.headers.get("x-esi-request-id") ?? undefined,
           headers: upstream.headers,
           body: text,
         });
       }
-      return { data: safeJson(text) as T, status, headers: upstream.headers, meta };
+      return response(safeJson(text) as T, upstream, metaOf);
     }
-    return { data: decode<T>(call, options, upstream), status, headers: upstream.headers, meta };
+    return response(decode<T>(call, options, upstream), upstream, metaOf);
   }
+}
+
+function response<T>(data: T, upstream: Upstream, metaOf: () => EsiMeta): EsiResponse<T> {
+  return {
+    data,
+    status: upstream.status,
+    get headers() {
+      return upstream.headers;
+    },
+    get meta() {
+      return metaOf();
+    },
+  };
 }
 
 function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
@@ -1204,9 +1222,13 @@ function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
 }
 
 function fromEntry(entry: CacheEntry, cache: CacheOutcome, attempts: number): Upstream {
+  let headers: Headers | undefined;
   return {
     status: entry.status,
-    headers: new Headers(entry.headers),
+    // Built on first use: a cache hit whose caller wants only the data never needs it.
+    get headers() {
+      return headers ??= new Headers(entry.headers);
+    },
     body: entry.body,
     cache,
     attempts,

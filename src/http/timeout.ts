@@ -7,6 +7,9 @@
 
 import type { Clock } from "../clock.ts";
 
+// Stopping the timer with a ready-made reason spares a DOMException per try.
+const cleared = new Error("The try ended before its deadline");
+
 /** A running deadline. */
 export interface Deadline {
   /** Aborts when the caller aborts or the time runs out. */
@@ -38,16 +41,22 @@ export function startDeadline(
   callerSignal?: AbortSignal,
 ): Deadline {
   const controller = new AbortController();
-  const stopTimer = new AbortController();
   let timedOut = false;
   const onCallerAbort = () => controller.abort(callerSignal!.reason);
   if (callerSignal?.aborted) controller.abort(callerSignal.reason);
   else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+  let cancel = noop;
   if (timeoutMs > 0 && !controller.signal.aborted) {
-    clock.sleep(timeoutMs, stopTimer.signal).then(() => {
+    const expire = () => {
       timedOut = true;
       controller.abort(new DOMException("The try timed out", "TimeoutError"));
-    }, () => {});
+    };
+    if (clock.setTimer) cancel = clock.setTimer(timeoutMs, expire);
+    else {
+      const stop = new AbortController();
+      clock.sleep(timeoutMs, stop.signal).then(expire, noop);
+      cancel = () => stop.abort(cleared);
+    }
   }
   return {
     signal: controller.signal,
@@ -55,8 +64,10 @@ export function startDeadline(
       return timedOut;
     },
     clear() {
-      stopTimer.abort();
+      cancel();
       callerSignal?.removeEventListener("abort", onCallerAbort);
     },
   };
 }
+
+function noop(): void {}

@@ -13,6 +13,9 @@ import { parseRetryAfter } from "../http/retry.ts";
 import { ErrorLimitGuard, type ErrorLimitOptions } from "./error_limit.ts";
 import { type BucketSize, RateLimitBucket } from "./rate_limit.ts";
 
+// Ending a wait with a ready-made reason spares a DOMException per wait.
+const waited = new Error("The wait is over");
+
 /** What to do when a limit has no room: wait for it, or throw at once. */
 export type LimitPolicy = "wait" | "throw";
 
@@ -230,7 +233,7 @@ export class Limits {
     }
     await Promise.race(waits);
     signal?.removeEventListener("abort", onAbort);
-    stop.abort();
+    stop.abort(waited);
     emit(hooks?.limitWait, {
       method: subject.method,
       route: subject.route,

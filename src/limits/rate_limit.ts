@@ -75,9 +75,14 @@ interface Spend {
  */
 export class RateLimitBucket {
   #size: BucketSize;
+  // Spends in time order; those before #head have left the window. #spent
+  // is the running total of those still in it, so no call re-sums the log.
   #spends: Spend[] = [];
+  #head = 0;
+  #spent = 0;
   #reserved = 0;
   #blockedUntil = 0;
+  #limitHeader: string | undefined;
   #changed = Promise.withResolvers<void>();
 
   /**
@@ -112,9 +117,7 @@ export class RateLimitBucket {
    */
   used(now: number): number {
     this.#prune(now);
-    let used = 0;
-    for (const spend of this.#spends) used += spend.cost;
-    return used;
+    return this.#spent;
   }
 
   /**
@@ -129,7 +132,8 @@ export class RateLimitBucket {
     let over = this.used(now) + this.#reserved + reservedCost - this.#size.maxTokens;
     if (over <= 0) return 0;
     // Walk the spends from the oldest until enough of them have left the window.
-    for (const spend of this.#spends) {
+    for (let i = this.#head; i < this.#spends.length; i++) {
+      const spend = this.#spends[i];
       over -= spend.cost;
       if (over <= 0) return Math.max(1, spend.at + this.#size.windowMs - now);
     }
@@ -153,7 +157,7 @@ export class RateLimitBucket {
   settle(status: number, headers: Headers | undefined, now: number): void {
     this.#reserved = Math.max(0, this.#reserved - reservedCost);
     const cost = tokenCost(status);
-    if (cost > 0) this.#spends.push({ at: now, cost });
+    if (cost > 0) this.#spend(now, cost);
     if (headers) this.#correct(headers, now);
     this.#notify();
   }
@@ -169,8 +173,12 @@ export class RateLimitBucket {
   }
 
   #correct(headers: Headers, now: number): void {
-    const size = parseRateLimit(headers.get("x-ratelimit-limit"));
-    if (size) this.#size = size;
+    const limit = headers.get("x-ratelimit-limit");
+    if (limit !== null && limit !== this.#limitHeader) {
+      this.#limitHeader = limit; // parse each distinct value once
+      const size = parseRateLimit(limit);
+      if (size) this.#size = size;
+    }
     // X-Ratelimit-Used is what this one answer cost; the window's total is
     // the limit minus X-Ratelimit-Remaining.
     const remaining = headers.get("x-ratelimit-remaining");
@@ -181,14 +189,25 @@ export class RateLimitBucket {
     // not settled yet are at most what is reserved. Beyond that, the tokens
     // were spent by someone else sharing the bucket.
     const unseen = serverUsed - this.used(now) - this.#reserved;
-    if (unseen > 0) this.#spends.push({ at: now, cost: unseen });
+    if (unseen > 0) this.#spend(now, unseen);
+  }
+
+  #spend(at: number, cost: number): void {
+    this.#spends.push({ at, cost });
+    this.#spent += cost;
   }
 
   #prune(now: number): void {
     const from = now - this.#size.windowMs;
-    let drop = 0;
-    while (drop < this.#spends.length && this.#spends[drop].at <= from) drop++;
-    if (drop) this.#spends.splice(0, drop);
+    const spends = this.#spends;
+    while (this.#head < spends.length && spends[this.#head].at <= from) {
+      this.#spent -= spends[this.#head++].cost;
+    }
+    // Compact once the dead prefix outweighs the live part: amortised O(1).
+    if (this.#head > 1024 && this.#head * 2 > spends.length) {
+      this.#spends = spends.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   #notify(): void {

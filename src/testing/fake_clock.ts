@@ -90,6 +90,19 @@ export class FakeClock implements Clock {
   }
 
   /**
+   * Calls `fn` once fake time reaches `now() + ms`, unless cancelled first.
+   *
+   * @param ms How long to wait.
+   * @param fn What to call.
+   * @returns Cancels the timer.
+   */
+  setTimer(ms: number, fn: () => void): () => void {
+    const stop = new AbortController();
+    this.sleep(ms, stop.signal).then(fn, () => {});
+    return () => stop.abort();
+  }
+
+  /**
    * Moves time forward, waking each wait in deadline order and letting the
    * code it resumes run before the next one wakes.
    *
