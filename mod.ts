@@ -47,11 +47,6 @@ export { VERSION } from "./src/version.ts";
 export type { CacheEntry, CacheStore } from "./src/cache/store.ts";
 export { MemoryCache, type MemoryCacheOptions } from "./src/cache/memory.ts";
 export { cacheKey, type KeyContext } from "./src/cache/key.ts";
-export {
-  UpstashCache,
-  type UpstashCacheOptions,
-  type UpstashRedisLike,
-} from "./src/cache/upstash.ts";
 export { WebCache, type WebCacheOptions } from "./src/cache/web_cache.ts";
 export { type DecodedEntry, decodeEntry, encodeEntry } from "./src/cache/codec.ts";
 export type { StoreHooks } from "./src/cache/guard.ts";
@@ -131,6 +126,7 @@ export { type FromIdFetcher, type FromIdOptions, walkFromId } from "./src/pagina
 export { settleAll, type Settled } from "./src/bulk.ts";
 
 export * from "./src/observe/hooks.ts";
+export * from "./src/observe/metrics.ts";
 export * from "./src/sso/mod.ts";
 
 export * from "./src/operation_meta.ts";

@@ -284,6 +284,15 @@ const keptHeaders = [
   "x-esi-request-id",
 ] as const;
 
+const limitHeaders = [
+  "x-esi-error-limit-remain",
+  "x-esi-error-limit-reset",
+  "x-ratelimit-group",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-used",
+] as const;
+
 let warnedNoUserAgent = false;
 let lastCallId = 0;
 
@@ -1079,7 +1088,9 @@ export class EsiClient {
     attempts: number,
   ): Promise<Upstream> {
     const merged = new Headers(stored.headers);
-    for (const name of keptHeaders) {
+    // The 304's freshness replaces the stored one; its limit headers describe
+    // this exchange and go to meta (they are never stored).
+    for (const name of [...keptHeaders, ...limitHeaders]) {
       const value = headers.get(name);
       if (value !== null && name !== "content-type") merged.set(name, value);
     }

@@ -53,6 +53,8 @@ Deno.test("304 reuses the stored body and takes the new Expires", () =>
     assert.equal(sim.requests[1].headers["if-none-match"], first.meta.etag);
     assert.equal(sim.requests[1].status, 304);
     assert.ok(second.meta.expires!.getTime() > first.meta.expires!.getTime());
+    assert.equal(second.meta.rateLimit?.group, "status"); // the 304's own limit headers
+    assert.ok(second.meta.errorLimit);
     const third = await esi.request("GET", "/status");
     assert.equal(third.meta.cache, "hit");
     assert.equal(sim.requests.length, 2);

@@ -37,7 +37,7 @@ const MAX_RAW_KEY_BYTES = 256;
  * @example
  * ```ts
  * import { Redis } from "@upstash/redis";
- * import type { UpstashRedisLike } from "@esikit/esi";
+ * import type { UpstashRedisLike } from "@esikit/esi/upstash";
  * const redis: UpstashRedisLike = new Redis({ url: "https://eu1-example.upstash.io", token: "…" });
  * ```
  */
@@ -66,7 +66,7 @@ export interface UpstashRedisLike {
  *
  * @example
  * ```ts
- * import type { UpstashCacheOptions } from "@esikit/esi";
+ * import type { UpstashCacheOptions } from "@esikit/esi/upstash";
  * const options: UpstashCacheOptions = {
  *   url: "https://eu1-example.upstash.io",
  *   token: "…",
@@ -126,7 +126,8 @@ export interface UpstashCacheOptions {
  *
  * @example From the database's REST URL and token
  * ```ts
- * import { EsiClient, UpstashCache } from "@esikit/esi";
+ * import { EsiClient } from "@esikit/esi";
+ * import { UpstashCache } from "@esikit/esi/upstash";
  *
  * const cache = new UpstashCache({
  *   url: "https://eu1-example.upstash.io",
@@ -139,7 +140,7 @@ export interface UpstashCacheOptions {
  * @example With a client of your own
  * ```ts
  * import { Redis } from "@upstash/redis";
- * import { UpstashCache } from "@esikit/esi";
+ * import { UpstashCache } from "@esikit/esi/upstash";
  *
  * const redis = new Redis({
  *   url: "https://eu1-example.upstash.io",

@@ -126,7 +126,8 @@ type CallKey = number | string;
  *
  * @example
  * ```ts
- * import { EsiClient, EsiTracing } from "@esikit/esi";
+ * import { EsiClient } from "@esikit/esi";
+ * import { EsiTracing } from "@esikit/esi/otel";
  *
  * const tracing = new EsiTracing(); // uses the globally registered provider
  * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", hooks: tracing.hooks() });
@@ -172,7 +173,8 @@ export class EsiTracing {
    * @returns A hook set.
    * @example
    * ```ts
-   * import { EsiClient, EsiMetrics, EsiTracing, mergeHooks } from "@esikit/esi";
+   * import { EsiClient, EsiMetrics, mergeHooks } from "@esikit/esi";
+   * import { EsiTracing } from "@esikit/esi/otel";
    * const esi = new EsiClient({
    *   userAgent: "MyApp/1.0",
    *   hooks: mergeHooks(new EsiMetrics().hooks(), new EsiTracing().hooks()),
@@ -195,7 +197,7 @@ export class EsiTracing {
    *
    * @example
    * ```ts
-   * import { EsiTracing } from "@esikit/esi";
+   * import { EsiTracing } from "@esikit/esi/otel";
    * new EsiTracing().openSpans; // 0
    * ```
    */
