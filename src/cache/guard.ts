@@ -14,7 +14,8 @@ import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
  *
  * @example
  * ```ts
- * import { type StoreHooks, UpstashCache } from "@esikit/esi";
+ * import type { StoreHooks } from "@esikit/esi";
+ * import { UpstashCache } from "@esikit/esi/upstash";
  * const hooks: StoreHooks = { storeError: [(e) => console.warn(e.store, e.operation, e.error.message)] };
  * new UpstashCache({ url: "https://eu1-example.upstash.io", token: "…", hooks });
  * ```

@@ -23,7 +23,12 @@ import {
   SsoSimKeyRing,
 } from "./sso_sim_keys.ts";
 
-export { EVE_RS256_KID, type MintAccessTokenOptions } from "./sso_sim_keys.ts";
+export {
+  EVE_RS256_KID,
+  type MintAccessTokenOptions,
+  type SsoSimKey,
+  SsoSimKeyRing,
+} from "./sso_sim_keys.ts";
 export type { SsoSimAlgorithm } from "./sso_sim_keys.ts";
 
 /** A character the simulated SSO logs in as. */
