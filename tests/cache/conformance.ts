@@ -86,14 +86,15 @@ export function cacheConformance(
 
 async function runSteps(t: Deno.TestContext, harness: StoreHarness): Promise<void> {
   /** Runs one step against a fresh store; fails it on any storeError event. */
+  // A step that cannot apply to a store (the memory store keeps objects, so
+  // it has no bytes to damage) is not registered at all: never "ignored".
   const step = (
     title: string,
     body: (s: StoreUnderTest, clock: FakeClock) => Promise<void>,
-    ignore = false,
+    applies = true,
   ) =>
-    t.step({
+    applies && t.step({
       name: title,
-      ignore,
       fn: async () => {
         const clock = new FakeClock();
         const events: StoreErrorEvent[] = [];
@@ -240,17 +241,16 @@ async function runSteps(t: Deno.TestContext, harness: StoreHarness): Promise<voi
           assert.equal(await store.get(key), undefined, `${size} bytes`);
         }
       },
-      !harness.canDamage,
+      harness.canDamage,
     );
   }
 
-  await t.step({
-    name: "a store whose backend fails reads as a miss and reports storeError",
-    ignore: !harness.broken,
-    fn: async () => {
+  const broken = harness.broken;
+  if (broken) {
+    await t.step("a store whose backend fails reads as a miss and reports storeError", async () => {
       const clock = new FakeClock();
       const events: StoreErrorEvent[] = [];
-      const subject = await harness.broken!({
+      const subject = await broken({
         clock,
         hooks: { storeError: [(e) => void events.push(e)] },
       });
@@ -274,8 +274,8 @@ async function runSteps(t: Deno.TestContext, harness: StoreHarness): Promise<voi
       } finally {
         await subject.close();
       }
-    },
-  });
+    });
+  }
 }
 
 function entry(clock: FakeClock, over: Partial<CacheEntry> = {}): CacheEntry {

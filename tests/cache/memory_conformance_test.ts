@@ -2,7 +2,7 @@ import { MemoryCache } from "../../src/cache/memory.ts";
 import { cacheConformance } from "./conformance.ts";
 
 // The memory store keeps objects, not bytes, and has no backend to fail:
-// the damage and failure steps are ignored for it.
+// the damage and failure steps do not apply to it.
 cacheConformance("MemoryCache", () =>
   Promise.resolve({
     name: "memory",
