@@ -52,6 +52,7 @@ import { specCompatibilityDate } from "./spec/operations.gen.ts";
 import type { EsiData, EsiHttpMethod, EsiParams, EsiPath, EsiRequestParams } from "./typed.ts";
 import type { EsiMethod } from "./operation_meta.ts";
 import { VERSION } from "./version.ts";
+import { hmacKey, signatureHeaders } from "./gateway/signing.ts";
 
 /** The languages ESI answers in (`Accept-Language`). */
 export type EsiLanguage = "en" | "de" | "fr" | "ja" | "ru" | "zh" | "ko" | "es";
@@ -128,6 +129,13 @@ export interface EsiClientOptions {
   clock?: Clock;
   /** Extra headers sent on every request. */
   headers?: Record<string, string>;
+  /**
+   * The API key id, to call an esikit gateway (`baseUrl` pointing at its
+   * `/esi` prefix): every request is signed with `apiSecret`.
+   */
+  apiKey?: string;
+  /** The API key's secret; never sent, only used to sign. */
+  apiSecret?: string;
   /**
    * How long an entry is kept past its freshness so it can be revalidated
    * with a cheap 304, in milliseconds.
@@ -244,6 +252,7 @@ interface SharedState {
   limits: Limits;
   flights: Flights<Upstream>;
   keepStaleMs: number;
+  gateway?: { apiKey: string; key: Promise<CryptoKey> };
 }
 
 /** What one upstream exchange produced, shared by every caller that coalesced on it. */
@@ -339,9 +348,14 @@ export class EsiClient {
     const headers = { ...options.headers };
     assertValidHeaders(headers);
     const baseUrl = (options.baseUrl ?? "https://esi.evetech.net").replace(/\/+$/, "");
-    if (!/^https?:\/\/[^/?#]+$/.test(baseUrl)) {
+    if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(baseUrl)) {
       throw new EsiRequestError(
-        `Cannot create the client: baseUrl "${baseUrl}" must be an http(s) origin`,
+        `Cannot create the client: baseUrl "${baseUrl}" must be an http(s) URL without query or fragment`,
+      );
+    }
+    if ((options.apiKey === undefined) !== (options.apiSecret === undefined)) {
+      throw new EsiRequestError(
+        "Cannot create the client: apiKey and apiSecret go together; give both or neither",
       );
     }
     const userAgent = `${options.userAgent ? `${options.userAgent} ` : ""}esikit/${VERSION}`;
@@ -359,6 +373,9 @@ export class EsiClient {
         : new Limits({ clock: options.clock, ...options.limits }),
       flights: new Flights(),
       keepStaleMs: options.keepStaleMs ?? 3_600_000,
+      gateway: options.apiKey !== undefined && options.apiSecret !== undefined
+        ? { apiKey: options.apiKey, key: hmacKey(options.apiSecret) }
+        : undefined,
     };
     this.#config = {
       headers,
@@ -939,6 +956,7 @@ export class EsiClient {
       const headers = this.#tryHeaders(call, stored);
       if (auth) headers["Authorization"] = `Bearer ${await auth.accessToken(call.signal)}`;
       const permit = await this.#admit(call, subject);
+      if (this.#shared.gateway) await this.#sign(call, headers);
       emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
       const result = await this.#try(call, headers);
       permit.settle(
@@ -1013,6 +1031,19 @@ export class EsiClient {
       headers["If-Modified-Since"] = stored.headers["last-modified"];
     }
     return headers;
+  }
+
+  /** Signs a try for the gateway; each try gets its own timestamp and nonce. */
+  async #sign(call: Call, headers: Record<string, string>): Promise<void> {
+    const { apiKey, key } = this.#shared.gateway!;
+    Object.assign(
+      headers,
+      await signatureHeaders(
+        { method: call.method, url: call.url, body: call.body },
+        { apiKey, apiSecret: await key },
+        this.#shared.clock.now(),
+      ),
+    );
   }
 
   /** Waits for the limits; an abort while waiting becomes an {@link EsiAbortError}. */
