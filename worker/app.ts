@@ -74,6 +74,7 @@ const corsRequestHeaders = [
   "Content-Type",
   "If-None-Match",
   "X-Api-Key",
+  "X-Nonce",
   "X-Signature",
   "X-Timestamp",
   "X-Compatibility-Date",

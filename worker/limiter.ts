@@ -29,6 +29,12 @@ export interface LimitResult {
   reason?: string;
 }
 
+/**
+ * The `pending` of a decision with no background work: the middleware skips
+ * handing it to `waitUntil`.
+ */
+export const NO_PENDING: Promise<unknown> = Promise.resolve();
+
 /** Decides whether a caller may make one more request. */
 export interface CallerLimiter {
   /** A name for logs and `/readyz`. */
@@ -105,7 +111,7 @@ export function embeddedLimiter(
         limit: tier.limit,
         remaining: outcome.allowed ? Math.max(0, tier.limit - outcome.used) : 0,
         reset: (window + 1) * windowMs,
-        pending: Promise.resolve(),
+        pending: NO_PENDING,
       };
     },
   };

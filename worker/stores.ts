@@ -205,7 +205,7 @@ export class DenoKvStore implements NonceStore, WindowStore {
   readonly #kv: KvLike;
   readonly #prefix: string;
   readonly #clock: Clock;
-  readonly #queues = new Map<string, Promise<void>>();
+  readonly #batches = new Map<string, HitBatch>();
 
   /** @param options The KV, the key prefix and the clock. */
   constructor({ kv, prefix = "esikit-gateway", clock = systemClock }: DenoKvStoreOptions) {
@@ -234,38 +234,73 @@ export class DenoKvStore implements NonceStore, WindowStore {
   }
 
   hit(hit: WindowHit): Promise<WindowOutcome> {
-    // Hits on one counter from this isolate queue up: optimistic retries are
-    // then only needed against other isolates, not against ourselves.
-    const before = this.#queues.get(hit.current) ?? Promise.resolve();
-    const run = before.then(() => this.#hit(hit));
-    const tail = run.then(() => {}, () => {});
-    this.#queues.set(hit.current, tail);
-    tail.then(() => {
-      if (this.#queues.get(hit.current) === tail) this.#queues.delete(hit.current);
+    // Hits on one counter from this isolate are counted in batches, one
+    // transaction per batch: throughput does not stop at one KV commit per
+    // request, and optimistic retries only race other isolates.
+    return new Promise((resolve, reject) => {
+      let batch = this.#batches.get(hit.current);
+      if (!batch) this.#batches.set(hit.current, batch = { waiting: [], running: false });
+      batch.waiting.push({ hit, resolve, reject });
+      if (!batch.running) this.#drain(hit.current, batch);
     });
-    return run;
   }
 
-  async #hit(hit: WindowHit): Promise<WindowOutcome> {
-    const ck = [this.#prefix, "rl", hit.current];
-    const pk = hit.previous ? [this.#prefix, "rl", hit.previous] : undefined;
+  async #drain(key: string, batch: HitBatch): Promise<void> {
+    batch.running = true;
+    while (batch.waiting.length) {
+      const taken = batch.waiting;
+      batch.waiting = [];
+      try {
+        const outcomes = await this.#hitMany(taken.map((w) => w.hit));
+        taken.forEach((w, i) => w.resolve(outcomes[i]));
+      } catch (error) {
+        for (const w of taken) w.reject(error);
+      }
+    }
+    batch.running = false;
+    this.#batches.delete(key);
+  }
+
+  /** Counts hits on one counter, in order, in one transaction. */
+  async #hitMany(hits: WindowHit[]): Promise<WindowOutcome[]> {
+    const first = hits[0];
+    const ck = [this.#prefix, "rl", first.current];
+    const pk = first.previous ? [this.#prefix, "rl", first.previous] : undefined;
     for (let attempt = 0; attempt < 32; attempt++) {
       const now = this.#clock.now();
-      const cur = await this.#kv.get<KvCount>(ck);
-      const prev = pk ? await this.#kv.get<KvCount>(pk) : undefined;
-      const current = live(cur.value, now) ? cur.value!.n : 0;
+      const [cur, prev] = await Promise.all([
+        this.#kv.get<KvCount>(ck),
+        pk ? this.#kv.get<KvCount>(pk) : undefined,
+      ]);
+      let current = live(cur.value, now) ? cur.value!.n : 0;
+      const counted = current;
       const previous = prev && live(prev.value, now) ? prev.value!.n : 0;
-      const weighted = Math.floor(previous * hit.previousWeight);
-      if (weighted + current >= hit.limit) return { allowed: false, used: weighted + current };
-      const exp = current > 0 ? cur.value!.exp : now + hit.ttlMs;
+      const outcomes = hits.map((hit): WindowOutcome => {
+        const weighted = Math.floor(previous * hit.previousWeight);
+        if (weighted + current >= hit.limit) return { allowed: false, used: weighted + current };
+        current++;
+        return { allowed: true, used: weighted + current };
+      });
+      if (current === counted) return outcomes; // all refused: nothing to write
+      const exp = counted > 0 ? cur.value!.exp : now + first.ttlMs;
       const { ok } = await this.#kv.atomic()
         .check({ key: ck, versionstamp: cur.versionstamp })
-        .set(ck, { n: current + 1, exp }, { expireIn: Math.max(1, exp - now) })
+        .set(ck, { n: current, exp }, { expireIn: Math.max(1, exp - now) })
         .commit();
-      if (ok) return { allowed: true, used: weighted + current + 1 };
+      if (ok) return outcomes;
     }
-    throw new Error(`Cannot count request for "${hit.current}": Deno KV kept conflicting`);
+    throw new Error(`Cannot count requests for "${first.current}": Deno KV kept conflicting`);
   }
+}
+
+/** Hits on one counter waiting for the transaction in flight. */
+interface HitBatch {
+  waiting: {
+    hit: WindowHit;
+    resolve: (outcome: WindowOutcome) => void;
+    reject: (error: unknown) => void;
+  }[];
+  running: boolean;
 }
 
 function live(value: KvCount | null, now: number): boolean {

@@ -1,71 +1,45 @@
 import assert from "node:assert/strict";
+import { EsiClient } from "../../src/client.ts";
 import {
   canonicalString,
   hmacKey,
+  NONCE_PATTERN,
   sha256Hex,
-  sign,
   signRequest,
-  verify,
+  verifySignature,
 } from "../../worker/signing.ts";
 import { errorOf, SECRET, testGateway } from "./helpers.ts";
 
 const keys = JSON.stringify({ app: { secret: SECRET } });
-const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-Deno.test("signing: the canonical string and a known HMAC", async () => {
-  const canonical = canonicalString({
-    method: "get",
-    pathAndQuery: "/esi/markets/10000002/orders?order_type=all",
-    timestamp: "1784289600",
-    bodySha256: await sha256Hex(new Uint8Array()),
-  });
-  assert.equal(
-    canonical,
-    "ESIKIT-HMAC-SHA256\nGET\n/esi/markets/10000002/orders?order_type=all\n1784289600\n" +
-      EMPTY_SHA256,
-  );
-  const key = await hmacKey(SECRET);
-  const signature = await sign(key, canonical);
-  // Computed independently: printf '%s' "$canonical" | openssl dgst -sha256 -hmac "$SECRET"
-  const expected = await crypto.subtle.sign(
-    "HMAC",
-    await crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(SECRET),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    ),
-    new TextEncoder().encode(canonical),
-  );
-  assert.equal(
-    signature,
-    Array.from(new Uint8Array(expected), (b) => b.toString(16).padStart(2, "0")).join(""),
-  );
-  assert.equal(await verify(key, canonical, signature), true);
-  assert.equal(await verify(key, canonical, signature.toUpperCase()), true);
-  assert.equal(await verify(key, `${canonical} `, signature), false);
-  assert.equal(await verify(key, canonical, signature.slice(2)), false);
-  assert.equal(await verify(key, canonical, "zz" + signature.slice(2)), false);
-});
-
-Deno.test("signing: signRequest keeps the body and signs its hash", async () => {
+Deno.test("signing: signRequest keeps the body and signs its hash with a fresh nonce", async () => {
   const body = JSON.stringify([30000142]);
-  const request = await signRequest(
-    new Request("http://127.0.0.1:8787/esi/universe/names?x=%20y", { method: "POST", body }),
-    { apiKey: "app", apiSecret: SECRET, now: 1_784_289_600_500 },
-  );
+  const sign = () =>
+    signRequest(
+      new Request("http://127.0.0.1:8787/esi/universe/names?x=%20y", { method: "POST", body }),
+      { apiKey: "app", apiSecret: SECRET, now: 1_784_289_600_500 },
+    );
+  const request = await sign();
   assert.equal(request.headers.get("X-Api-Key"), "app");
   assert.equal(request.headers.get("X-Timestamp"), "1784289600");
+  const nonce = request.headers.get("X-Nonce")!;
+  assert.match(nonce, NONCE_PATTERN);
+  assert.notEqual((await sign()).headers.get("X-Nonce"), nonce);
   assert.equal(await request.text(), body);
   const canonical = canonicalString({
     method: "POST",
     pathAndQuery: "/esi/universe/names?x=%20y",
     timestamp: "1784289600",
+    nonce,
     bodySha256: await sha256Hex(new TextEncoder().encode(body)),
   });
+  const bodyHash = await sha256Hex(new TextEncoder().encode(body));
   assert.equal(
-    await verify(await hmacKey(SECRET), canonical, request.headers.get("X-Signature")!),
+    canonical,
+    `ESIKIT-HMAC-SHA256\nPOST\n/esi/universe/names?x=%20y\n1784289600\n${nonce}\n${bodyHash}`,
+  );
+  assert.equal(
+    await verifySignature(await hmacKey(SECRET), canonical, request.headers.get("X-Signature")!),
     true,
   );
 });
@@ -104,6 +78,23 @@ Deno.test("API keys: refusals", async (t) => {
       assert.match(await errorOf(res), /X-Timestamp is missing or not Unix time/);
     }
   });
+  await t.step("missing or malformed nonce", async () => {
+    for (const value of [undefined, "short", "x".repeat(65), "has spaces in it!!"]) {
+      const request = await signed("/esi/status");
+      if (value === undefined) request.headers.delete("X-Nonce");
+      else request.headers.set("X-Nonce", value);
+      const res = await app.request(request);
+      assert.equal(res.status, 401);
+      assert.match(await errorOf(res), /X-Nonce is missing or not 16 to 64 characters/);
+    }
+  });
+  await t.step("a nonce other than the signed one", async () => {
+    const request = await signed("/esi/status");
+    request.headers.set("X-Nonce", "A".repeat(16));
+    const res = await app.request(request);
+    assert.equal(res.status, 401);
+    assert.equal(await errorOf(res), "Cannot authenticate: the signature does not match");
+  });
   await t.step("bad signature", async () => {
     const request = await signed("/esi/status");
     const sig = request.headers.get("X-Signature")!;
@@ -115,7 +106,10 @@ Deno.test("API keys: refusals", async (t) => {
   await t.step("signature for another path, method, query or body", async () => {
     const original = await signed("/esi/status");
     const headers = Object.fromEntries(
-      ["X-Api-Key", "X-Timestamp", "X-Signature"].map((h) => [h, original.headers.get(h)!]),
+      ["X-Api-Key", "X-Timestamp", "X-Nonce", "X-Signature"].map((h) => [
+        h,
+        original.headers.get(h)!,
+      ]),
     );
     for (
       const [path, init] of [
@@ -155,7 +149,7 @@ Deno.test("API keys: refusals", async (t) => {
     await first.body?.cancel();
     const again = await app.request(request);
     assert.equal(again.status, 401);
-    assert.equal(await errorOf(again), "Cannot authenticate: the signature was already used");
+    assert.equal(await errorOf(again), "Cannot authenticate: the nonce was already used");
   });
   assert.equal(upstream.length, 1); // only the accepted one went on
 });
@@ -192,4 +186,39 @@ Deno.test("API keys: a nonce store outage fails open or closed as configured", a
     await res.body?.cancel();
     assert.ok(logs.some((l) => l.msg === "nonce store failed"));
   }
+});
+
+Deno.test("API keys: EsiClient({ baseUrl, apiKey, apiSecret }) calls through the gateway", async () => {
+  const { withSimulator } = await import("./helpers.ts");
+  await withSimulator({
+    env: { API_KEYS: keys, REQUIRE_API_KEY: "true" },
+  }, async ({ app, sim, clock }) => {
+    const client = new EsiClient({
+      baseUrl: "http://gateway.test/esi",
+      userAgent: "gateway-caller/1.0",
+      apiKey: "app",
+      apiSecret: SECRET,
+      clock,
+      retry: 0,
+      cache: false,
+      fetch: (input, init) =>
+        Promise.resolve(app.request(input instanceof Request ? input : String(input), init)),
+    });
+    const status = await client.get("/status");
+    assert.equal(typeof status.players, "number");
+    const names = await client.post("/universe/names", { body: [30000142] });
+    assert.deepEqual(names, [{ category: "solar_system", id: 30000142, name: "Jita" }]);
+    const orders = await client.requestUntyped("GET", "/markets/{region_id}/orders", {
+      path: { region_id: 10000002 },
+      query: { order_type: "all", type_id: 34 },
+    });
+    assert.equal(orders.status, 200);
+    assert.deepEqual(sim.requests.map((r) => r.path), [
+      "/status",
+      "/universe/names",
+      "/markets/10000002/orders",
+    ]);
+    // The caller's own product token stays with the gateway; ESI sees the gateway's.
+    assert.match(sim.requests[0].headers["user-agent"], /^esikit-tests\/1\.0/);
+  });
 });

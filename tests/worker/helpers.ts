@@ -7,7 +7,7 @@
 
 import { EsiClient } from "../../src/client.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
-import { FakeClock } from "../../src/testing/fake_clock.ts";
+import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
 import { type AppDeps, createApp } from "../../worker/app.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   verifyToken?: TokenVerifier;
   /** More dependencies. */
   deps?: Partial<AppDeps>;
+  /** The clock (shared with the simulator). */
+  clock?: FakeClock;
 }
 
 /** What a test gets. */
@@ -50,7 +52,7 @@ export interface TestGateway {
  * @returns The gateway and its parts.
  */
 export function testGateway(options: TestGatewayOptions = {}): TestGateway {
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const config = loadConfig({
     ESI_USER_AGENT: "esikit-tests/1.0 (tests@example.com)",
     ESI_BASE_URL: options.baseUrl ?? "http://127.0.0.1:9",
@@ -68,6 +70,8 @@ export function testGateway(options: TestGatewayOptions = {}): TestGateway {
     fetch: options.fetch ?? (options.baseUrl ? undefined : refuse),
     clock,
     retry: 0,
+    timeoutMs: config.esiTimeoutMs,
+    compatibilityDate: config.compatibilityDate,
     limits: { policy: "throw", clock },
   });
   const store = new MemoryStore({ clock });
@@ -89,4 +93,46 @@ export function testGateway(options: TestGatewayOptions = {}): TestGateway {
 export async function errorOf(res: Response): Promise<string> {
   const body = await res.json();
   return body.error;
+}
+
+/**
+ * An unsigned JWT with EVE's claims: what the simulator decodes (the gateway
+ * trusts only its injected verifier).
+ *
+ * @param characterId The character.
+ * @param scopes The scopes.
+ * @param expSeconds `exp`, Unix seconds.
+ * @returns The token.
+ */
+export function fakeJwt(characterId: number, scopes: string[], expSeconds: number): string {
+  const part = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  return `${part({ alg: "RS256", kid: "JWT-Signature-Key", typ: "JWT" })}.${
+    part({ sub: `CHARACTER:EVE:${characterId}`, scp: scopes, exp: expSeconds, name: "Test" })
+  }.c2ln`;
+}
+
+/** A gateway in front of a running ESI simulator, sharing its clock. */
+export interface SimGateway extends TestGateway {
+  sim: EsiSimulator;
+}
+
+/**
+ * Runs a test against the gateway in front of a real simulator on 127.0.0.1.
+ *
+ * @param options The gateway's options (its `baseUrl` is the simulator's).
+ * @param fn The test.
+ */
+export async function withSimulator(
+  options: TestGatewayOptions,
+  fn: (gw: SimGateway) => Promise<void>,
+): Promise<void> {
+  const clock = options.clock ?? new FakeClock();
+  const sim = new EsiSimulator({ clock });
+  await sim.start();
+  try {
+    await fn({ ...testGateway({ ...options, clock, baseUrl: sim.url }), sim });
+  } finally {
+    await sim.stop();
+  }
 }

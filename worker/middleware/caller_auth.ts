@@ -16,10 +16,11 @@ import { rawTarget } from "../safe_path.ts";
 import {
   canonicalString,
   hmacKey,
+  NONCE_PATTERN,
   sha256Hex,
   SIGNATURE_SCHEME,
   SIGNATURE_WINDOW_MS,
-  verify,
+  verifySignature,
 } from "../signing.ts";
 import type { NonceStore } from "../stores.ts";
 
@@ -114,6 +115,15 @@ export function callerAuth(
           challenge,
         );
       }
+      const nonce = c.req.header("X-Nonce");
+      if (!nonce || !NONCE_PATTERN.test(nonce)) {
+        return fail(
+          c,
+          401,
+          "Cannot authenticate: X-Nonce is missing or not 16 to 64 characters of [A-Za-z0-9_-]",
+          challenge,
+        );
+      }
       const signature = c.req.header("X-Signature");
       if (!signature) return fail(c, 401, "Cannot authenticate: X-Signature is missing", challenge);
       const { path, query } = rawTarget(c.req.url);
@@ -121,18 +131,17 @@ export function callerAuth(
         method: c.req.method,
         pathAndQuery: path + query,
         timestamp,
+        nonce,
         bodySha256: await sha256Hex(c.get("body")),
       });
-      if (!await verify(await keyFor(keyId, apiKey.secret), canonical, signature)) {
+      if (!await verifySignature(await keyFor(keyId, apiKey.secret), canonical, signature)) {
         return fail(c, 401, "Cannot authenticate: the signature does not match", challenge);
       }
       let fresh = true;
       try {
-        // A signature stays valid for 5 minutes either side of its timestamp: remember it for 10.
-        fresh = await nonces.claim(
-          `sig:${keyId}:${signature.toLowerCase()}`,
-          2 * SIGNATURE_WINDOW_MS,
-        );
+        // A signature stays valid for 5 minutes either side of its timestamp: remember its
+        // nonce for 10, so that the same signed request is accepted once.
+        fresh = await nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS);
       } catch (error) {
         logger({
           level: "warn",
@@ -149,7 +158,7 @@ export function callerAuth(
         }
       }
       if (!fresh) {
-        return fail(c, 401, "Cannot authenticate: the signature was already used", challenge);
+        return fail(c, 401, "Cannot authenticate: the nonce was already used", challenge);
       }
       caller = { id: `key:${keyId}`, tier: apiKey.tier, apiKey: keyId };
     } else if (config.requireApiKey) {

@@ -10,7 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
-import type { CallerLimiter, LimitResult } from "../limiter.ts";
+import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter.ts";
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
@@ -54,7 +54,7 @@ export function rateLimit(
     let result: LimitResult | undefined;
     try {
       result = await limiter.limit(caller.id, caller.tier);
-      waitUntil(c, result.pending);
+      if (result.pending !== NO_PENDING) waitUntil(c, result.pending);
       if (result.reason === "timeout") throw new Error("the limiter's store timed out");
     } catch (error) {
       logger({ level: "warn", msg: "limiter failed", limiter: limiter.name, error: String(error) });

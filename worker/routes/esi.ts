@@ -51,6 +51,22 @@ const passed = [
   "retry-after",
 ];
 const passedPrefixes = ["x-esi-", "x-ratelimit-"];
+/**
+ * Every header name a cached entry can hold that callers get: on a cache hit
+ * these are read one by one, which is several times cheaper than iterating a
+ * `Headers` (iteration sorts and lower-cases the whole list).
+ */
+const storedNames = [
+  ...passed,
+  "x-esi-request-id",
+  "x-esi-error-limit-remain",
+  "x-esi-error-limit-reset",
+  "x-esi-cache-status",
+  "x-ratelimit-group",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-used",
+];
 
 /**
  * The caller's access token can only be used as given: the gateway cannot
@@ -139,7 +155,6 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
         body,
         token,
         raw: "bytes",
-        signal: c.req.raw.signal,
       });
     } catch (error) {
       return errorResponse(c, error, clock.now());
@@ -148,7 +163,7 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
     const log = c.get("log");
     log.esiRequestId = res.meta.requestId;
     log.attempts = res.meta.attempts;
-    const headers = passHeaders(res.headers, usesToken);
+    const headers = passHeaders(res.headers, usesToken, res.meta.cache === "hit");
     if (operation.method === "GET") {
       headers["X-Esikit-Cache"] = res.meta.cache;
       log.cache = res.meta.cache;
@@ -178,7 +193,7 @@ async function allPages(
   query: Record<string, QueryValue>,
   token: AccessTokenSource | undefined,
 ): Promise<Response> {
-  const options = { path: params, query, token, signal: c.req.raw.signal };
+  const options = { path: params, query, token };
   const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
   const records = await all.call(client, template, options);
   const first = await client.requestUntyped<Uint8Array>("GET", template, {
@@ -209,10 +224,19 @@ function callerToken(caller: Caller): AccessTokenSource | undefined {
   };
 }
 
-function passHeaders(from: Headers, usesToken: boolean): Record<string, string> {
+function passHeaders(from: Headers, usesToken: boolean, hit = false): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of from) {
-    if (passed.includes(name) || passedPrefixes.some((p) => name.startsWith(p))) out[name] = value;
+  if (hit) {
+    for (const name of storedNames) {
+      const value = from.get(name);
+      if (value !== null) out[name] = value;
+    }
+  } else {
+    for (const [name, value] of from) {
+      if (passed.includes(name) || passedPrefixes.some((p) => name.startsWith(p))) {
+        out[name] = value;
+      }
+    }
   }
   out["vary"] = usesToken ? "Authorization, X-Compatibility-Date" : "X-Compatibility-Date";
   if (usesToken) {

@@ -1,0 +1,126 @@
+/**
+ * The gateway under `wrangler dev` (workerd from the npm registry) on
+ * 127.0.0.1, proxying to the ESI simulator running in this test process.
+ * Needs `npx` (Node.js) and `setsid`; without them the test is ignored with
+ * a warning, or fails under `CI`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EsiSimulator } from "../../src/testing/mod.ts";
+
+const workerDir = new URL("../../worker/", import.meta.url).pathname;
+
+function runs(command: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+const available = runs("npx", ["--version"]) && runs("setsid", ["--version"]);
+if (!available && !Deno.env.get("CI")) {
+  console.warn(
+    "!! npx or setsid is missing: the wrangler dev test is IGNORED (install Node.js 20+ and util-linux).",
+  );
+}
+
+Deno.test({
+  name: "wrangler dev: workerd serves /healthz and a proxied /esi/status from the simulator",
+  ignore: !available && !Deno.env.get("CI"),
+  async fn() {
+    if (!available) throw new Error("Cannot run wrangler dev: npx or setsid is not installed");
+    await using sim = new EsiSimulator();
+    await sim.start();
+    const port = freePort();
+    const state = await Deno.makeTempDir({ prefix: "esikit-wrangler-" });
+    // In a session of its own, so that stopping it stops npx, wrangler and workerd together.
+    const child = new Deno.Command("setsid", {
+      args: [
+        "npx",
+        "-y",
+        "wrangler@4",
+        "dev",
+        "--local",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(freePort()),
+        "--show-interactive-dev-session=false",
+        "--persist-to",
+        state,
+        "--var",
+        `ESI_BASE_URL:${sim.url}`,
+        "--var",
+        "ESI_USER_AGENT:esikit-tests/1.0 (tests@example.com)",
+      ],
+      cwd: workerDir,
+      env: { WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "info", NO_COLOR: "1", CI: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    let output = "";
+    try {
+      // Wait for wrangler to say it is ready: no polling, and a deadline that kills it.
+      const deadline = setTimeout(() => child.kill("SIGKILL"), 180_000);
+      try {
+        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        while (!/Ready on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`wrangler dev exited before it was ready:\n${output}`);
+          output += value;
+          if (Deno.env.get("DEBUG_WRANGLER")) console.log(value);
+        }
+        // Keep draining so wrangler never blocks on a full pipe.
+        (async () => {
+          for (;;) {
+            const { done } = await reader.read();
+            if (done) break;
+          }
+        })();
+      } finally {
+        clearTimeout(deadline);
+      }
+
+      const debug = Deno.env.get("DEBUG_WRANGLER") ? console.log : () => {};
+      debug("ready; fetching /healthz");
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: "ok" });
+
+      debug("fetching /esi/status");
+      const status = await fetch(`http://127.0.0.1:${port}/esi/status`);
+      assert.equal(status.status, 200);
+      assert.equal(status.headers.get("x-esikit-cache"), "miss");
+      assert.ok(status.headers.has("x-esi-request-id"));
+      const body = await status.json();
+      assert.equal(typeof body.players, "number");
+
+      assert.equal(sim.requests.length, 1);
+      assert.equal(sim.requests[0].path, "/status");
+      assert.match(sim.requests[0].headers["user-agent"], /^esikit-tests\/1\.0/);
+    } finally {
+      try {
+        Deno.kill(-child.pid, "SIGINT"); // the whole process group, led by the child we started
+      } catch {
+        child.kill("SIGINT");
+      }
+      await child.status;
+      await stderr;
+      await Deno.remove(state, { recursive: true }).catch(() => {});
+    }
+  },
+});
