@@ -569,12 +569,11 @@ export class EsiClient {
    * console.log(orders[0]?.price);
    * ```
    */
-  async get<P extends EsiPath<"get">>(
+  get<P extends EsiPath<"get">>(
     path: P,
     ...args: EsiCallArgs<"get", P>
   ): Promise<EsiData<"get", P>> {
-    return (await this.requestUntyped<EsiData<"get", P>>("GET", path, args[0] as RequestOptions))
-      .data;
+    return this.#data<EsiData<"get", P>>("GET", path, args[0]);
   }
 
   /**
@@ -591,12 +590,11 @@ export class EsiClient {
    * console.log(names[0]?.name);
    * ```
    */
-  async post<P extends EsiPath<"post">>(
+  post<P extends EsiPath<"post">>(
     path: P,
     ...args: EsiCallArgs<"post", P>
   ): Promise<EsiData<"post", P>> {
-    return (await this.requestUntyped<EsiData<"post", P>>("POST", path, args[0] as RequestOptions))
-      .data;
+    return this.#data<EsiData<"post", P>>("POST", path, args[0]);
   }
 
   /**
@@ -616,12 +614,11 @@ export class EsiClient {
    * });
    * ```
    */
-  async put<P extends EsiPath<"put">>(
+  put<P extends EsiPath<"put">>(
     path: P,
     ...args: EsiCallArgs<"put", P>
   ): Promise<EsiData<"put", P>> {
-    return (await this.requestUntyped<EsiData<"put", P>>("PUT", path, args[0] as RequestOptions))
-      .data;
+    return this.#data<EsiData<"put", P>>("PUT", path, args[0]);
   }
 
   /**
@@ -640,15 +637,11 @@ export class EsiClient {
    * });
    * ```
    */
-  async delete<P extends EsiPath<"delete">>(
+  delete<P extends EsiPath<"delete">>(
     path: P,
     ...args: EsiCallArgs<"delete", P>
   ): Promise<EsiData<"delete", P>> {
-    return (await this.requestUntyped<EsiData<"delete", P>>(
-      "DELETE",
-      path,
-      args[0] as RequestOptions,
-    )).data;
+    return this.#data<EsiData<"delete", P>>("DELETE", path, args[0]);
   }
 
   /**
@@ -888,6 +881,10 @@ export class EsiClient {
         query: { ...call.query, page },
         cache: revalidate ? "no-cache" : call.cache,
       });
+  }
+
+  async #data<T>(method: string, path: string, options: unknown): Promise<T> {
+    return (await this.requestUntyped<T>(method, path, options as RequestOptions)).data;
   }
 
   #derive(patch: Partial<ClientConfig>): EsiClient {

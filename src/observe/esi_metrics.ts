@@ -26,7 +26,13 @@ import {
   routeLabel,
   statusLabel,
 } from "./labels.ts";
-import { type Counter, type Gauge, type Histogram, MetricsRegistry } from "./registry.ts";
+import {
+  type Counter,
+  defaultBuckets,
+  type Gauge,
+  type Histogram,
+  MetricsRegistry,
+} from "./registry.ts";
 
 /**
  * The buckets of `esi_request_duration_seconds`: from a cache hit (5 ms) to
@@ -38,20 +44,7 @@ import { type Counter, type Gauge, type Histogram, MetricsRegistry } from "./reg
  * esiDurationBuckets.at(-1); // 30
  * ```
  */
-export const esiDurationBuckets: readonly number[] = Object.freeze([
-  0.005,
-  0.01,
-  0.025,
-  0.05,
-  0.1,
-  0.25,
-  0.5,
-  1,
-  2.5,
-  5,
-  10,
-  30,
-]);
+export const esiDurationBuckets: readonly number[] = Object.freeze([...defaultBuckets, 30]);
 
 /** Options of {@link EsiMetrics}. */
 export interface EsiMetricsOptions {

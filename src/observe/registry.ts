@@ -449,11 +449,7 @@ export class Counter<L extends string = never> {
    * @returns `# HELP`, `# TYPE` and one line per series.
    */
   toPrometheus(): string {
-    let out = header(this.name, this.help, "counter");
-    for (const { values, data } of this.#series.entries()) {
-      out += `${this.name}${labelText(this.labelNames, values)} ${formatSampleValue(data.value)}\n`;
-    }
-    return out;
+    return scalarText(this.name, this.help, "counter", this.labelNames, this.#series.entries());
   }
 }
 
@@ -549,11 +545,7 @@ export class Gauge<L extends string = never> {
    * @returns `# HELP`, `# TYPE` and one line per series.
    */
   toPrometheus(): string {
-    let out = header(this.name, this.help, "gauge");
-    for (const { values, data } of this.#series.entries()) {
-      out += `${this.name}${labelText(this.labelNames, values)} ${formatSampleValue(data.value)}\n`;
-    }
-    return out;
+    return scalarText(this.name, this.help, "gauge", this.labelNames, this.#series.entries());
   }
 }
 
@@ -709,6 +701,21 @@ export class Histogram<L extends string = never> {
 function cumulative(counts: readonly number[]): number[] {
   let running = 0;
   return counts.map((c) => running += c);
+}
+
+/** The exposition of a counter or a gauge: its header, then one line per series. */
+function scalarText(
+  name: string,
+  help: string,
+  type: "counter" | "gauge",
+  labelNames: readonly string[],
+  series: Iterable<{ values: readonly string[]; data: { value: number } }>,
+): string {
+  let out = header(name, help, type);
+  for (const { values, data } of series) {
+    out += `${name}${labelText(labelNames, values)} ${formatSampleValue(data.value)}\n`;
+  }
+  return out;
 }
 
 function header(name: string, help: string, type: MetricType): string {

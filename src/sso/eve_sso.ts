@@ -12,7 +12,7 @@ import { EsiSsoError } from "./errors.ts";
 import { JwksCache } from "./jwks.ts";
 import { EVE_SSO_METADATA_URL, type SsoMetadata, SsoMetadataLoader } from "./metadata.ts";
 import { createPkcePair, randomToken } from "./pkce.ts";
-import type { SsoHttp } from "./request.ts";
+import { type SsoHttp, ssoHttp } from "./request.ts";
 import { requestToken, revokeToken, type TokenResponse } from "./token_endpoint.ts";
 import {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -163,12 +163,7 @@ export class EveSso {
     this.redirectUri = options.redirectUri;
     this.#secret = options.clientSecret;
     this.#clock = options.clock ?? systemClock;
-    this.#http = {
-      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      clock: this.#clock,
-      timeoutMs: options.timeoutMs ?? 10_000,
-      userAgent: options.userAgent,
-    };
+    this.#http = ssoHttp(options, this.#clock);
     this.#metadata = new SsoMetadataLoader(
       options.metadataUrl ?? EVE_SSO_METADATA_URL,
       this.#http,

@@ -13,7 +13,7 @@ import { createLocalJWKSet, errors, type JSONWebKeySet as JoseKeySet } from "jos
 import type { CacheEntry, CacheStore } from "../cache/store.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { EsiSsoError, EsiTokenInvalidError } from "./errors.ts";
-import { parseJsonObject, type SsoHttp, ssoRequest } from "./request.ts";
+import { parseJsonObject, type SsoHttp, ssoHttp, ssoRequest } from "./request.ts";
 
 /** The algorithms EVE SSO signs access tokens with; nothing else is accepted. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly ["RS256", "ES256"] = ["RS256", "ES256"];
@@ -238,12 +238,7 @@ export class JwksCache implements JwksKeyResolver {
     const { jwksUri } = options;
     this.#uri = typeof jwksUri === "string" ? () => Promise.resolve(jwksUri) : jwksUri;
     this.#clock = options.clock ?? systemClock;
-    this.#http = {
-      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      clock: this.#clock,
-      timeoutMs: options.timeoutMs ?? 10_000,
-      userAgent: options.userAgent,
-    };
+    this.#http = ssoHttp(options, this.#clock);
     this.#store = options.store;
     this.#cooldownMs = options.cooldownMs ?? 60_000;
     this.#maxAgeMs = options.maxAgeMs ?? 600_000;

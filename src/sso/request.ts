@@ -21,6 +21,31 @@ export interface SsoHttp {
   userAgent?: string;
 }
 
+/**
+ * The way to reach the SSO, from the options every SSO component takes.
+ *
+ * @param options The injected fetch, the timeout and the user agent.
+ * @param clock The clock the timeout is measured on.
+ * @returns The HTTP settings.
+ * @example
+ * ```ts
+ * import { ssoHttp } from "./request.ts";
+ * import { systemClock } from "../clock.ts";
+ * ssoHttp({}, systemClock).timeoutMs; // 10000
+ * ```
+ */
+export function ssoHttp(
+  options: { fetch?: typeof fetch; timeoutMs?: number; userAgent?: string },
+  clock: Clock,
+): SsoHttp {
+  return {
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    clock,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    userAgent: options.userAgent,
+  };
+}
+
 /** An SSO answer, its body read. */
 export interface SsoAnswer {
   /** The HTTP status. */
