@@ -178,3 +178,19 @@ Deno.test("unknown routes and failures answer JSON", async () => {
   assert.equal(await errorOf(failing), "The gateway failed to answer; the log has the details");
   assert.ok(logs.some((l) => l.msg === "unhandled error" && String(l.error).includes("boom")));
 });
+
+Deno.test("a cache store outage degrades to misses and never fails a call", async () => {
+  const down = () => Promise.reject(new Error("cache store down"));
+  await withSimulator(
+    { cache: { get: down, set: down, delete: down } },
+    async ({ app, sim }) => {
+      for (let i = 0; i < 2; i++) {
+        const res = await app.request("/esi/status");
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("X-Esikit-Cache"), "miss");
+        await res.body?.cancel();
+      }
+      assert.equal(sim.requests.length, 2);
+    },
+  );
+});

@@ -7,6 +7,7 @@
 
 import { EsiClient } from "../../src/client.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
+import type { CacheStore } from "../../src/cache/store.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
 import { type AppDeps, createApp } from "../../worker/app.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
@@ -32,6 +33,8 @@ export interface TestGatewayOptions {
   deps?: Partial<AppDeps>;
   /** The clock (shared with the simulator). */
   clock?: FakeClock;
+  /** The response cache; default a MemoryCache. */
+  cache?: CacheStore;
 }
 
 /** What a test gets. */
@@ -66,7 +69,7 @@ export function testGateway(options: TestGatewayOptions = {}): TestGateway {
   const esi = new EsiClient({
     baseUrl: config.esiBaseUrl,
     userAgent: config.userAgent,
-    cache: new MemoryCache(),
+    cache: options.cache ?? new MemoryCache(),
     fetch: options.fetch ?? (options.baseUrl ? undefined : refuse),
     clock,
     retry: 0,

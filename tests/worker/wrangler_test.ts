@@ -109,6 +109,12 @@ Deno.test({
       const body = await status.json();
       assert.equal(typeof body.players, "number");
 
+      // The second call is answered by the colo's Cache API (WebCache), not by ESI.
+      const again = await fetch(`http://127.0.0.1:${port}/esi/status`);
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get("x-esikit-cache"), "hit");
+      assert.deepEqual(await again.json(), body);
+
       assert.equal(sim.requests.length, 1);
       assert.equal(sim.requests[0].path, "/status");
       assert.match(sim.requests[0].headers["user-agent"], /^esikit-tests\/1\.0/);
