@@ -293,6 +293,8 @@ const keptHeaders = [
   "x-esi-request-id",
 ] as const;
 
+const languages: ReadonlySet<string> = new Set(["en", "de", "fr", "ja", "ru", "zh", "ko", "es"]);
+
 const limitHeaders = [
   "x-esi-error-limit-remain",
   "x-esi-error-limit-reset",
@@ -457,6 +459,29 @@ export class EsiClient {
    */
   withCompatibilityDate(date: string): EsiClient {
     return this.#derive({ compatibilityDate: checkDate(date) });
+  }
+
+  /**
+   * A client that asks for names and descriptions in another language
+   * (`Accept-Language`); its answers are cached apart from other languages'.
+   *
+   * @param language One of ESI's languages.
+   * @returns The derived client.
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * const german = new EsiClient({ userAgent: "MyApp/1.0" }).withLanguage("de");
+   * ```
+   */
+  withLanguage(language: EsiLanguage): EsiClient {
+    if (!languages.has(language)) {
+      throw new EsiRequestError(
+        `Cannot use language "${language}": ESI speaks ${
+          [...languages].map((l) => `"${l}"`).join(", ")
+        }`,
+      );
+    }
+    return this.#derive({ language });
   }
 
   /**

@@ -289,6 +289,15 @@ Deno.test("derived clients share the cache and never change their parent", () =>
     assert.equal(sim.requests[1].headers["x-compatibility-date"], "2025-01-01");
   }));
 
+Deno.test("withLanguage asks ESI in another language and caches apart", () =>
+  withEsi(async ({ sim, esi }) => {
+    await esi.get("/status");
+    await esi.withLanguage("de").get("/status");
+    assert.deepEqual(sim.requests.map((r) => r.headers["accept-language"]), ["en", "de"]);
+    // @ts-expect-error: not one of ESI's languages
+    assert.throws(() => esi.withLanguage("xx"), /Cannot use language "xx"/);
+  }));
+
 Deno.test("hooks see every call, and a hook that throws breaks nothing", () =>
   withEsi(async ({ sim }) => {
     const responses: ResponseEvent[] = [];
