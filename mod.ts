@@ -48,12 +48,15 @@ export type { CacheEntry, CacheStore } from "./src/cache/store.ts";
 export { MemoryCache, type MemoryCacheOptions } from "./src/cache/memory.ts";
 export { cacheKey, type KeyContext } from "./src/cache/key.ts";
 export { WebCache, type WebCacheOptions } from "./src/cache/web_cache.ts";
+export { TieredCache, type TieredCacheOptions } from "./src/cache/tiered.ts";
 export { type DecodedEntry, decodeEntry, encodeEntry } from "./src/cache/codec.ts";
 export type { StoreHooks } from "./src/cache/guard.ts";
 export { type Freshness, parseCacheControl, readFreshness } from "./src/cache/freshness.ts";
 
 export { authorizeCall, type AuthSubject, type CallAuth } from "./src/http/auth.ts";
 export { Flights } from "./src/http/flights.ts";
+export { matchRoute, type RouteMatch, type RouteMethodMismatch } from "./src/http/match.ts";
+export { coerceQuery } from "./src/http/query.ts";
 export { assertValidHeaders } from "./src/http/headers.ts";
 export {
   type ErrorLimitInfo,

@@ -21,7 +21,7 @@ import { VERSION } from "../src/version.ts";
 import { type ConfigDefaults, ConfigError, type EnvRecord, loadConfig } from "./config.ts";
 import { jsonLogger, type Logger } from "./context.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
-import { TieredCache } from "./tiered_cache.ts";
+import { TieredCache } from "../src/cache/tiered.ts";
 
 /**
  * A logger that writes JSON lines to standard output in batches: one write

@@ -29,7 +29,12 @@ import {
   GroupBuckets,
   simTokenCost,
 } from "./esi_sim_limits.ts";
-import { type RouteLookup, specRoutes } from "./esi_sim_routes.ts";
+import {
+  lookupRoute,
+  operationByKey,
+  rateLimitGroups,
+  type RouteLookup,
+} from "./esi_sim_routes.ts";
 
 /**
  * Options of an {@link EsiSimulator}.
@@ -209,7 +214,6 @@ export class EsiSimulator implements AsyncDisposable {
   readonly #latencyMs: number;
   readonly #port: number;
   readonly #builtins: Map<OperationKey, EsiSimRoute>;
-  readonly #routes = specRoutes();
   readonly #states = new Map<string, RouteState>();
   #faults = new Map<string, FaultState[]>();
   #records: EsiSimRequest[] = [];
@@ -435,7 +439,7 @@ export class EsiSimulator implements AsyncDisposable {
    * ```
    */
   bucket(group: string, characterId?: number): EsiSimBucket {
-    const size = this.#rateLimits[group] ?? this.#routes.groups.get(group);
+    const size = this.#rateLimits[group] ?? rateLimitGroups().get(group);
     if (!size) throw new TypeError(`Cannot read rate-limit group "${group}": no operation has it`);
     const state = this.#buckets.peek(group, size, identityOf(characterId), this.#clock.now());
     return { limit: formatLimit(size), ...state };
@@ -466,7 +470,7 @@ export class EsiSimulator implements AsyncDisposable {
   }
 
   #op(key: string): OperationMeta {
-    const op = this.#routes.get(key);
+    const op = operationByKey(key);
     if (!op) throw new TypeError(`Cannot script "${key}": the spec has no such operation`);
     return op;
   }
@@ -485,7 +489,7 @@ export class EsiSimulator implements AsyncDisposable {
     const now = this.#clock.now();
     const url = new URL(req.url);
     const method = req.method.toUpperCase();
-    const lookup = this.#routes.lookup(method, url.pathname);
+    const lookup = lookupRoute(method, url.pathname);
     const op = lookup.kind === "match" ? lookup.match.op : undefined;
     const record = this.#record(req, url, method, op, now);
     const stats = this.#stats;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheEntry, CacheStore } from "../../src/cache/store.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
-import { TieredCache } from "../../worker/tiered_cache.ts";
+import { TieredCache } from "../../src/cache/tiered.ts";
 
 class CountingStore implements CacheStore {
   gets = 0;

@@ -8,7 +8,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { fail, type GatewayEnv } from "../context.ts";
-import { matchRoute } from "../esi_routes.ts";
+import { matchRoute } from "../../src/http/match.ts";
 import { checkEsiPath, rawTarget } from "../safe_path.ts";
 
 /** Options of {@link esiRoute}. */
@@ -38,25 +38,24 @@ export function esiRoute({ prefix = "/esi" }: EsiRouteOptions = {}): MiddlewareH
     if (!path.startsWith(`${prefix}/`)) return fail(c, 404, `Cannot find "${path}"`);
     const checked = checkEsiPath(path.slice(prefix.length));
     if (!checked.ok) return fail(c, 400, `Cannot proxy this path: ${checked.problem}`);
-    const route = matchRoute(checked.segments);
+    // The checked segments are decoded and hold no "/" or "%": joined, they match as they are.
     const shown = `/${checked.segments.join("/")}`;
-    if (!route) return fail(c, 404, `Cannot proxy "${shown}": ESI has no such route`);
-    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-    const operation = route.operations.get(method);
-    if (!operation) {
-      const allowed = [...route.operations.keys()];
-      if (allowed.includes("GET")) allowed.push("HEAD");
+    const found = matchRoute(c.req.method, shown);
+    if (!found) return fail(c, 404, `Cannot proxy "${shown}": ESI has no such route`);
+    if ("allowed" in found) {
+      const allowed = found.allowed.includes("GET") ? [...found.allowed, "HEAD"] : found.allowed;
       return fail(
         c,
         405,
-        `Cannot ${c.req.method} "${route.template}": the route allows ${
+        `Cannot ${c.req.method} "${found.template}": the route allows ${
           allowed.map((m) => `"${m}"`).join(", ")
         }`,
         { Allow: allowed.join(", ") },
       );
     }
-    c.set("esiRoute", { template: route.template, params: route.params, operation });
-    c.get("log").route = route.template;
+    const { operation, params } = found;
+    c.set("esiRoute", { template: operation.path, params, operation });
+    c.get("log").route = operation.path;
     await next();
   };
 }

@@ -10,6 +10,7 @@ import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import type { EsiClient, EsiResponse, RequestOptions } from "../../src/client.ts";
 import type { QueryValue } from "../../src/http/url.ts";
+import { coerceQuery } from "../../src/http/query.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import {
   EsiAbortError,
@@ -24,7 +25,6 @@ import {
 } from "../../src/errors.ts";
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
 import { type Caller, fail, type GatewayEnv } from "../context.ts";
-import { readQuery } from "../query.ts";
 import { rawTarget } from "../safe_path.ts";
 
 /** Options of {@link esiProxy}. */
@@ -95,11 +95,15 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
   return async function esiProxy(c) {
     const { template, params, operation } = c.get("esiRoute");
     const caller = c.get("caller");
-    const { query, gateway } = readQuery(rawTarget(c.req.url).query, operation);
+    const search = new URLSearchParams(rawTarget(c.req.url).query);
+    // `all` is the gateway's own (no ESI operation has it): never sent upstream.
+    const all = search.get("all") ?? undefined;
+    if (all !== undefined) search.delete("all");
+    const query = coerceQuery(operation, search);
 
-    if (gateway.all !== undefined && gateway.all !== "false") {
-      if (gateway.all !== "true") {
-        return fail(c, 400, `Cannot read "all=${gateway.all}": use "all=true" or leave it out`);
+    if (all !== undefined && all !== "false") {
+      if (all !== "true") {
+        return fail(c, 400, `Cannot read "all=${all}": use "all=true" or leave it out`);
       }
       if (operation.pagination !== "x-pages") {
         return fail(
@@ -148,7 +152,7 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
       const date = c.req.header("X-Compatibility-Date");
       if (date !== undefined) client = client.withCompatibilityDate(date);
       const token = usesToken ? callerToken(caller) : undefined;
-      if (gateway.all === "true") return await allPages(c, client, template, params, query, token);
+      if (all === "true") return await allPages(c, client, template, params, query, token);
       res = await client.requestUntyped<Uint8Array>(operation.method, template, {
         path: params,
         query,
