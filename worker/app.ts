@@ -23,6 +23,7 @@ import { requestLog } from "./middleware/request_log.ts";
 import { esiProxy } from "./routes/esi.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
 import { rawTarget } from "./safe_path.ts";
 import type { NonceStore } from "./stores.ts";
 
@@ -41,6 +42,8 @@ export interface AppDeps {
    * refused with 501.
    */
   verifyToken?: TokenVerifier;
+  /** EVE SSO login (`/auth/*`) and worker sessions; off without it. */
+  auth?: GatewayAuth;
   /**
    * Resolves when the shared store answers (`/readyz`).
    * @default nonces.ping()
@@ -138,6 +141,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     nonces,
     limiter,
     verifyToken,
+    auth,
     checkStore = () => nonces.ping(),
     clientAddress,
     metrics,
@@ -161,12 +165,13 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
 
   app.route("/", healthRoutes({ esi, checkStore, storeName: nonces.name, clock }));
   app.route("/", metricsRoutes({ token: config.metricsToken, render: metrics }));
+  if (auth) app.route("/", authRoutes({ auth, logger, clock }));
 
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
     requestBody({ maxBytes: config.maxBodyBytes }),
-    callerAuth({ config, nonces, verifyToken, clientAddress, logger, clock }),
+    callerAuth({ config, nonces, verifyToken, auth, clientAddress, logger, clock }),
     rateLimit({ limiter, onStoreError: config.onStoreError, logger, clock }),
   );
   app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock }));

@@ -63,6 +63,34 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Upstash Redis, when configured (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
   upstash?: { url: string; token: string };
+  /** EVE SSO, when configured (`EVE_CLIENT_ID`, …): token verification, and login with `login`. */
+  sso?: SsoConfig;
+}
+
+/** The gateway's EVE SSO application. */
+export interface SsoConfig {
+  /** The application's client id (`EVE_CLIENT_ID`). */
+  clientId: string;
+  /** The application's secret (`EVE_CLIENT_SECRET`); a public client without it. */
+  clientSecret?: string;
+  /** The registered callback URL, the gateway's `/auth/callback` (`EVE_CALLBACK_URL`). */
+  callbackUrl: string;
+  /** The SSO's RFC 8414 metadata (`EVE_SSO_METADATA_URL`); EVE's when unset. */
+  metadataUrl?: string;
+  /** The login routes' secrets; the routes are off without them. */
+  login?: LoginConfig;
+}
+
+/** What the `/auth/*` routes need. */
+export interface LoginConfig {
+  /** Signs `state` and the cookies (`SESSION_SECRET`, 32+ characters). */
+  sessionSecret: string;
+  /** The AES-GCM key the stored tokens are encrypted with (`TOKEN_ENCRYPTION_KEY`, base64 of 32 bytes). */
+  tokenKey: Uint8Array;
+  /** Origins `return_to` may point at (`AUTH_RETURN_ORIGINS`); the callback's origin by default. */
+  returnOrigins: readonly string[];
+  /** How long a session lasts, in milliseconds (`SESSION_TTL`). */
+  sessionTtlMs: number;
 }
 
 /** The settings and their defaults, for the README and for error messages. */
@@ -83,6 +111,14 @@ export const settings = {
   MAX_BODY_BYTES: "65536",
   UPSTASH_REDIS_REST_URL: "unset: embedded store",
   UPSTASH_REDIS_REST_TOKEN: "unset: embedded store",
+  EVE_CLIENT_ID: "unset: token calls answer 501, no login routes",
+  EVE_CLIENT_SECRET: "unset: a public client (PKCE only)",
+  EVE_CALLBACK_URL: "required with EVE_CLIENT_ID: https://<gateway>/auth/callback",
+  EVE_SSO_METADATA_URL: "https://login.eveonline.com/.well-known/oauth-authorization-server",
+  SESSION_SECRET: "unset: no login routes (32+ characters)",
+  TOKEN_ENCRYPTION_KEY: "unset: no login routes (base64 of 32 random bytes)",
+  AUTH_RETURN_ORIGINS: "the callback URL's origin",
+  SESSION_TTL: "30 d",
 } as const;
 
 /**
@@ -114,7 +150,14 @@ export class ConfigError extends Error {
 /** Values a deployment may supply when the environment does not. */
 export type ConfigDefaults = Partial<Record<keyof typeof settings, string>>;
 
-const secretSettings = new Set(["API_KEYS", "METRICS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"]);
+const secretSettings = new Set([
+  "API_KEYS",
+  "METRICS_TOKEN",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "EVE_CLIENT_SECRET",
+  "SESSION_SECRET",
+  "TOKEN_ENCRYPTION_KEY",
+]);
 
 /**
  * Reads and checks the settings.
@@ -262,6 +305,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     problems.push(`${shown("UPSTASH_REDIS_REST_URL", upstashUrl)} must be an http(s) URL`);
   }
 
+  const sso = readSso(read, shown, problems);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     esiBaseUrl,
@@ -277,7 +322,93 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     corsOrigins,
     maxBodyBytes,
     upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+    sso,
   };
+}
+
+const ORIGIN = /^https?:\/\/[^/?#@\s\\]+$/;
+
+function readSso(
+  read: (name: keyof typeof settings) => string | undefined,
+  shown: (name: string, value: string) => string,
+  problems: string[],
+): SsoConfig | undefined {
+  const clientId = read("EVE_CLIENT_ID");
+  const loginNames = ["SESSION_SECRET", "TOKEN_ENCRYPTION_KEY"] as const;
+  if (clientId === undefined) {
+    for (const name of ["EVE_CLIENT_SECRET", "EVE_CALLBACK_URL", ...loginNames] as const) {
+      if (read(name) !== undefined) problems.push(`${name} is set but EVE_CLIENT_ID is missing`);
+    }
+    return undefined;
+  }
+  const callbackUrl = read("EVE_CALLBACK_URL");
+  if (callbackUrl === undefined) {
+    problems.push("EVE_CALLBACK_URL is missing (EVE_CLIENT_ID is set)");
+  } else if (!/^https?:\/\/[^\s]+$/.test(callbackUrl) || !URL.canParse(callbackUrl)) {
+    problems.push(`${shown("EVE_CALLBACK_URL", callbackUrl)} must be an http(s) URL`);
+  }
+  const metadataUrl = read("EVE_SSO_METADATA_URL");
+  if (metadataUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(metadataUrl)) {
+    problems.push(`${shown("EVE_SSO_METADATA_URL", metadataUrl)} must be an http(s) URL`);
+  }
+  const sso: SsoConfig = {
+    clientId,
+    clientSecret: read("EVE_CLIENT_SECRET"),
+    callbackUrl: callbackUrl ?? "",
+    metadataUrl,
+  };
+
+  const sessionSecret = read("SESSION_SECRET");
+  const keyText = read("TOKEN_ENCRYPTION_KEY");
+  if (sessionSecret === undefined && keyText === undefined) return sso;
+  if (sessionSecret === undefined || keyText === undefined) {
+    problems.push(
+      `${
+        sessionSecret === undefined ? "SESSION_SECRET" : "TOKEN_ENCRYPTION_KEY"
+      } is missing (the login routes need both SESSION_SECRET and TOKEN_ENCRYPTION_KEY)`,
+    );
+    return sso;
+  }
+  if (sessionSecret.length < 32) {
+    problems.push("SESSION_SECRET must be at least 32 characters long");
+  }
+  let tokenKey = new Uint8Array(0);
+  try {
+    tokenKey = Uint8Array.from(
+      atob(keyText.replace(/-/g, "+").replace(/_/g, "/")),
+      (ch) => ch.charCodeAt(0),
+    );
+  } catch {
+    // reported below
+  }
+  if (tokenKey.length !== 32) {
+    problems.push("TOKEN_ENCRYPTION_KEY must be the base64 of 32 bytes (openssl rand -base64 32)");
+  }
+  const origins = (read("AUTH_RETURN_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(
+    Boolean,
+  );
+  for (const origin of origins) {
+    if (!ORIGIN.test(origin)) {
+      problems.push(
+        `AUTH_RETURN_ORIGINS entry "${origin}" must be an origin like https://app.example`,
+      );
+    }
+  }
+  if (!origins.length && callbackUrl && URL.canParse(callbackUrl)) {
+    origins.push(new URL(callbackUrl).origin);
+  }
+  const ttlText = read("SESSION_TTL") ?? "30 d";
+  const sessionTtlMs = parseDuration(ttlText);
+  if (sessionTtlMs === undefined) {
+    problems.push(`${shown("SESSION_TTL", ttlText)} is not a duration like "30 d"`);
+  }
+  sso.login = {
+    sessionSecret,
+    tokenKey,
+    returnOrigins: origins.filter((o) => URL.canParse(o)).map((o) => new URL(o).origin),
+    sessionTtlMs: sessionTtlMs ?? 30 * 86_400_000,
+  };
+  return sso;
 }
 
 function parseJson(name: string, text: string | undefined, problems: string[]): unknown {

@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { OperationMeta } from "../src/operation_meta.ts";
-import type { TokenIdentity } from "../src/sso/token_source.ts";
+import type { AccessTokenSource, TokenIdentity } from "../src/sso/token_source.ts";
 
 /** Who is calling, once authenticated. */
 export interface Caller {
@@ -22,6 +22,8 @@ export interface Caller {
   character?: TokenIdentity;
   /** The caller's access token, once verified. */
   token?: string;
+  /** The stored, auto-refreshed tokens of a caller with a worker session. */
+  tokenSource?: AccessTokenSource;
 }
 
 /** An ESI route the request matched. */

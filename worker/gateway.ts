@@ -16,9 +16,22 @@ import { type Clock, systemClock } from "../src/clock.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
-import { embeddedLimiter, upstashLimiter } from "./limiter.ts";
+import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "./limiter.ts";
 import type { ClientAddress, TokenVerifier } from "./middleware/caller_auth.ts";
-import { DenoKvStore, type KvLike, MemoryStore, UpstashNonceStore } from "./stores.ts";
+import { EveSso } from "../src/sso/eve_sso.ts";
+import { EncryptedTokenStore } from "../src/sso/encrypted_token_store.ts";
+import { TokenManager } from "../src/sso/token_manager.ts";
+import { Sessions } from "./auth/sessions.ts";
+import type { GatewayAuth } from "./routes/auth.ts";
+import {
+  DenoKvStore,
+  type KvLike,
+  MemoryStore,
+  type NonceStore,
+  UpstashNonceStore,
+  UpstashValueStore,
+  type ValueStore,
+} from "./stores.ts";
 
 /** What the runtime offers the gateway. */
 export interface GatewayOptions {
@@ -36,7 +49,10 @@ export interface GatewayOptions {
    * @default globalThis.fetch
    */
   fetch?: typeof fetch;
-  /** Verifies callers' EVE access tokens (phase 2: `EveSso.verifyAccessToken`). */
+  /**
+   * Verifies callers' EVE access tokens.
+   * @default `EveSso.verifyAccessToken` when EVE SSO is configured
+   */
   verifyToken?: TokenVerifier;
   /** The caller's address as the runtime sees it. */
   clientAddress?: ClientAddress;
@@ -81,6 +97,36 @@ export function createGateway(options: GatewayOptions): Gateway {
     (config.upstash
       ? new UpstashCache({ url: config.upstash.url, token: config.upstash.token, clock })
       : new MemoryCache());
+
+  let nonces: NonceStore;
+  let values: ValueStore;
+  let limiter: CallerLimiter;
+  if (config.upstash) {
+    const redis = new Redis({
+      url: config.upstash.url,
+      token: config.upstash.token,
+      // A store outage must degrade quickly, not stall every request in retries.
+      retry: { retries: 1, backoff: () => 50 },
+      enableTelemetry: false,
+    });
+    // Values are strings and must come back as strings, not parsed as JSON.
+    const raw = new Redis({
+      url: config.upstash.url,
+      token: config.upstash.token,
+      retry: { retries: 1, backoff: () => 50 },
+      enableTelemetry: false,
+      automaticDeserialization: false,
+    });
+    nonces = new UpstashNonceStore({ redis });
+    values = new UpstashValueStore({ redis: raw });
+    limiter = upstashLimiter({ redis, tiers: config.tiers });
+  } else {
+    const store = kv ? new DenoKvStore({ kv, clock }) : new MemoryStore({ clock });
+    nonces = store;
+    values = store;
+    limiter = embeddedLimiter({ store, tiers: config.tiers, clock });
+  }
+
   const esi = new EsiClient({
     baseUrl: config.esiBaseUrl,
     userAgent: config.userAgent,
@@ -93,33 +139,52 @@ export function createGateway(options: GatewayOptions): Gateway {
     limits: { policy: "throw" },
   });
 
-  let deps: AppDeps;
-  if (config.upstash) {
-    const redis = new Redis({
-      url: config.upstash.url,
-      token: config.upstash.token,
-      // A store outage must degrade quickly, not stall every request in retries.
-      retry: { retries: 1, backoff: () => 50 },
-      enableTelemetry: false,
+  let verifyToken = options.verifyToken;
+  let auth: GatewayAuth | undefined;
+  if (config.sso) {
+    const sso = new EveSso({
+      clientId: config.sso.clientId,
+      clientSecret: config.sso.clientSecret,
+      redirectUri: config.sso.callbackUrl,
+      metadataUrl: config.sso.metadataUrl,
+      userAgent: config.userAgent,
+      // Every isolate verifies against one JWKS, fetched once.
+      jwksCache: cache,
+      clock,
     });
-    deps = {
-      config,
-      esi,
-      nonces: new UpstashNonceStore({ redis }),
-      limiter: upstashLimiter({ redis, tiers: config.tiers }),
+    verifyToken ??= async (jwt) => {
+      const { characterId, scopes } = await sso.verifyAccessToken(jwt);
+      return { characterId, scopes };
     };
-  } else {
-    const store = kv ? new DenoKvStore({ kv, clock }) : new MemoryStore({ clock });
-    deps = {
-      config,
-      esi,
-      nonces: store,
-      limiter: embeddedLimiter({ store, tiers: config.tiers, clock }),
-    };
+    const login = config.sso.login;
+    if (login) {
+      const store = new EncryptedTokenStore({
+        key: login.tokenKey,
+        backend: {
+          get: (key) => values.get(key),
+          set: (key, value) => values.set(key, value),
+          delete: (key) => values.delete(key),
+        },
+        prefix: "token:",
+      });
+      auth = {
+        sso,
+        tokens: new TokenManager({ sso, store, clock }),
+        sessions: new Sessions({ store: values, ttlMs: login.sessionTtlMs }),
+        values,
+        secret: login.sessionSecret,
+        returnOrigins: login.returnOrigins,
+      };
+    }
   }
-  deps = {
-    ...deps,
-    verifyToken: options.verifyToken,
+
+  const deps: AppDeps = {
+    config,
+    esi,
+    nonces,
+    limiter,
+    verifyToken,
+    auth,
     clientAddress: options.clientAddress,
     metrics: options.metrics,
     logger,

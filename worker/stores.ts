@@ -1,9 +1,10 @@
 /**
  * The gateway's own shared state besides the response cache: signature
- * nonces (each signature is accepted once) and the counters of the embedded
- * caller limiter. Three stores: memory (one process), Deno KV (embedded
- * default, shared by the isolates of one Deno Deploy app) and Upstash Redis
- * (nonces only: with Upstash, `@upstash/ratelimit` keeps its own counters).
+ * nonces (each signature is accepted once), the counters of the embedded
+ * caller limiter, and short string values (login states, sessions, sealed
+ * tokens). Three stores: memory (one process), Deno KV (embedded default,
+ * shared by the isolates of one Deno Deploy app) and Upstash Redis (nonces
+ * and values: with Upstash, `@upstash/ratelimit` keeps its own counters).
  *
  * @module
  */
@@ -25,6 +26,38 @@ export interface NonceStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Resolves when the store answers; rejects when it does not. */
   ping(): Promise<void>;
+}
+
+/**
+ * Short string values with an optional lifetime: login states, sessions and
+ * the sealed token records (it fits `EncryptedTokenStore`'s backend).
+ */
+export interface ValueStore {
+  /** A name for logs and `/readyz`. */
+  readonly name: string;
+  /**
+   * Reads a value.
+   * @param key The key.
+   */
+  get(key: string): Promise<string | undefined>;
+  /**
+   * Writes a value.
+   * @param key The key.
+   * @param value The value.
+   * @param ttlMs How long to keep it; for ever when left out.
+   */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /**
+   * Removes a value.
+   * @param key The key.
+   */
+  delete(key: string): Promise<void>;
+  /**
+   * Reads and removes a value in one atomic step: of concurrent takers, one
+   * gets it (single-use values).
+   * @param key The key.
+   */
+  take(key: string): Promise<string | undefined>;
 }
 
 /** One hit on a (sliding or fixed) window counter. */
@@ -89,11 +122,12 @@ export interface MemoryStoreOptions {
  * await store.claim("sig", 60_000); // false
  * ```
  */
-export class MemoryStore implements NonceStore, WindowStore {
+export class MemoryStore implements NonceStore, WindowStore, ValueStore {
   readonly name = "memory";
   readonly #clock: Clock;
   readonly #sweepAt: number;
   readonly #entries = new Map<string, { value: number; expiresAt: number }>();
+  readonly #values = new Map<string, { value: string; expiresAt: number }>();
 
   /** @param options The clock and the sweep threshold. */
   constructor({ clock = systemClock, sweepAt = 100_000 }: MemoryStoreOptions = {}) {
@@ -109,6 +143,33 @@ export class MemoryStore implements NonceStore, WindowStore {
 
   ping(): Promise<void> {
     return Promise.resolve();
+  }
+
+  get(key: string): Promise<string | undefined> {
+    const entry = this.#values.get(key);
+    if (entry && entry.expiresAt <= this.#clock.now()) this.#values.delete(key);
+    else if (entry) return Promise.resolve(entry.value);
+    return Promise.resolve(undefined);
+  }
+
+  set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (this.#values.size >= this.#sweepAt) {
+      const now = this.#clock.now();
+      for (const [k, e] of this.#values) if (e.expiresAt <= now) this.#values.delete(k);
+    }
+    this.#values.set(key, { value, expiresAt: this.#clock.now() + (ttlMs ?? Infinity) });
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.#values.delete(key);
+    return Promise.resolve();
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    const value = await this.get(key);
+    this.#values.delete(key);
+    return value;
   }
 
   hit(hit: WindowHit): Promise<WindowOutcome> {
@@ -163,6 +224,8 @@ export interface KvAtomic {
   check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
   /** Writes a value, expiring it after `expireIn` milliseconds. */
   set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomic;
+  /** Removes a key. */
+  delete(key: KvKey): KvAtomic;
   /** Commits; `ok` is false when a check failed. */
   commit(): Promise<{ ok: boolean }>;
 }
@@ -170,6 +233,12 @@ export interface KvAtomic {
 /** What the Deno KV store keeps under a key: a count and its own expiry. */
 interface KvCount {
   n: number;
+  exp: number;
+}
+
+/** What the Deno KV store keeps for a value: the string and its own expiry. */
+interface KvValue {
+  v: string;
   exp: number;
 }
 
@@ -200,7 +269,7 @@ export interface DenoKvStoreOptions {
  * await store.claim("sig", 60_000);
  * ```
  */
-export class DenoKvStore implements NonceStore, WindowStore {
+export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
   readonly name = "deno-kv";
   readonly #kv: KvLike;
   readonly #prefix: string;
@@ -231,6 +300,37 @@ export class DenoKvStore implements NonceStore, WindowStore {
 
   async ping(): Promise<void> {
     await this.#kv.get([this.#prefix, "ping"]);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const found = await this.#kv.get<KvValue>([this.#prefix, "value", key]);
+    return found.value && found.value.exp > this.#clock.now() ? found.value.v : undefined;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const exp = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : this.#clock.now() + ttlMs;
+    const { ok } = await this.#kv.atomic()
+      .set([this.#prefix, "value", key], { v: value, exp }, ttlMs ? { expireIn: ttlMs } : {})
+      .commit();
+    if (!ok) throw new Error(`Cannot write "${key}" to Deno KV`);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#kv.atomic().delete([this.#prefix, "value", key]).commit();
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    const k = [this.#prefix, "value", key];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const found = await this.#kv.get<KvValue>(k);
+      if (found.versionstamp === null) return undefined;
+      const { ok } = await this.#kv.atomic()
+        .check({ key: k, versionstamp: found.versionstamp })
+        .delete(k)
+        .commit();
+      if (ok) return found.value && found.value.exp > this.#clock.now() ? found.value.v : undefined;
+    }
+    return undefined; // lost every race: another taker has it
   }
 
   hit(hit: WindowHit): Promise<WindowOutcome> {
@@ -347,4 +447,67 @@ export class UpstashNonceStore implements NonceStore {
   async ping(): Promise<void> {
     await this.#redis.ping();
   }
+}
+
+/** The part of `@upstash/redis` the value store uses. */
+export type UpstashValueRedis = Pick<Redis, "get" | "set" | "del" | "getdel">;
+
+/** Options of {@link UpstashValueStore}. */
+export interface UpstashValueStoreOptions {
+  /**
+   * The `@upstash/redis` client, made with `automaticDeserialization: false`
+   * (values are strings and must come back as such).
+   */
+  redis: UpstashValueRedis;
+  /**
+   * The first part of every key.
+   * @default "esikit-gateway"
+   */
+  prefix?: string;
+}
+
+/**
+ * Values in Upstash Redis: `SET … PX`, `GET`, `DEL`, and `GETDEL` for
+ * single-use values.
+ *
+ * @example
+ * ```ts ignore
+ * import { Redis } from "@upstash/redis";
+ * import { UpstashValueStore } from "./stores.ts";
+ * const redis = new Redis({ url: "https://…", token: "…", automaticDeserialization: false });
+ * const store = new UpstashValueStore({ redis });
+ * ```
+ */
+export class UpstashValueStore implements ValueStore {
+  readonly name = "upstash";
+  readonly #redis: UpstashValueRedis;
+  readonly #prefix: string;
+
+  /** @param options The Redis client and the key prefix. */
+  constructor({ redis, prefix = "esikit-gateway" }: UpstashValueStoreOptions) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return asString(await this.#redis.get(`${this.#prefix}:value:${key}`));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const k = `${this.#prefix}:value:${key}`;
+    if (ttlMs === undefined) await this.#redis.set(k, value);
+    else await this.#redis.set(k, value, { px: Math.max(1, Math.ceil(ttlMs)) });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#redis.del(`${this.#prefix}:value:${key}`);
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    return asString(await this.#redis.getdel(`${this.#prefix}:value:${key}`));
+  }
+}
+
+function asString(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
 }

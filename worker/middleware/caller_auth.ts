@@ -8,6 +8,7 @@
  */
 
 import type { Context, MiddlewareHandler } from "hono";
+import { getSignedCookie } from "hono/cookie";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import type { TokenIdentity } from "../../src/sso/token_source.ts";
 import type { GatewayConfig } from "../config.ts";
@@ -23,6 +24,8 @@ import {
   verifySignature,
 } from "../signing.ts";
 import type { NonceStore } from "../stores.ts";
+import { SESSION_COOKIE } from "../auth/sessions.ts";
+import type { GatewayAuth } from "../routes/auth.ts";
 
 /**
  * Verifies a caller's EVE access token and names its character. Phase 2
@@ -50,6 +53,10 @@ export interface CallerAuthOptions {
    * @default the `remoteAddr` binding Deno's entry passes
    */
   clientAddress?: ClientAddress;
+  /** Worker sessions: callers with a session cookie use their stored tokens. */
+  auth?: Pick<GatewayAuth, "sessions" | "tokens" | "secret">;
+  /** Counts refusals (`token_invalid`, `token_unverifiable`, `session_invalid`). */
+  onRefusal?: (reason: string) => void;
   /** Where store failures are reported. */
   logger: Logger;
   /**
@@ -81,8 +88,16 @@ export const remoteAddress: ClientAddress = (c) => c.env?.remoteAddr?.hostname;
  * ```
  */
 export function callerAuth(
-  { config, nonces, verifyToken, clientAddress = remoteAddress, logger, clock = systemClock }:
-    CallerAuthOptions,
+  {
+    config,
+    nonces,
+    verifyToken,
+    auth,
+    onRefusal,
+    clientAddress = remoteAddress,
+    logger,
+    clock = systemClock,
+  }: CallerAuthOptions,
 ): MiddlewareHandler<GatewayEnv> {
   const keys = new Map<string, Promise<CryptoKey>>();
   const keyFor = (id: string, secret: string) => {
@@ -195,10 +210,12 @@ export function callerAuth(
         character = await verifyToken(bearer[1]);
       } catch (error) {
         if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
+          onRefusal?.("token_invalid");
           return fail(c, 401, `Cannot use the access token: ${(error as Error).message}`, {
             "WWW-Authenticate": 'Bearer error="invalid_token"',
           });
         }
+        onRefusal?.("token_unverifiable");
         logger({ level: "error", msg: "token verification failed", error: String(error) });
         return fail(c, 503, "Cannot verify the access token now; try again later");
       }
@@ -210,6 +227,29 @@ export function callerAuth(
       };
     }
 
+    if (auth && authorization === undefined) {
+      const session = await getSignedCookie(c, auth.secret, SESSION_COOKIE, "host");
+      if (session) {
+        let found: Caller | undefined;
+        try {
+          found = await sessionCaller(auth, session, config, logger);
+        } catch {
+          return fail(c, 503, "Cannot read the session now: the store is unavailable", {
+            "Retry-After": "1",
+          });
+        }
+        if (!found) {
+          onRefusal?.("session_invalid");
+          return fail(c, 401, "Cannot use the session: it has ended; log in again", {
+            "WWW-Authenticate": "Bearer",
+          });
+        }
+        caller = caller
+          ? { ...caller, character: found.character, tokenSource: found.tokenSource }
+          : found;
+      }
+    }
+
     caller ??= {
       id: `ip:${clientIp(c, config.trustProxyHops, clientAddress) ?? "unknown"}`,
       tier: "anonymous",
@@ -217,6 +257,32 @@ export function callerAuth(
     c.set("caller", caller);
     c.get("log").caller = caller.id;
     await next();
+  };
+}
+
+/** The caller behind a session: its character's stored tokens, or `undefined` when it is gone. */
+async function sessionCaller(
+  auth: Pick<GatewayAuth, "sessions" | "tokens">,
+  session: string,
+  config: Pick<GatewayConfig, "tiers">,
+  logger: Logger,
+): Promise<Caller | undefined> {
+  let characterId: number | undefined;
+  let character: TokenIdentity;
+  try {
+    characterId = await auth.sessions.find(session);
+    if (characterId === undefined) return undefined;
+    character = await auth.tokens.identity(characterId);
+  } catch (error) {
+    if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") return undefined;
+    logger({ level: "error", msg: "session lookup failed", error: String(error) });
+    throw error;
+  }
+  return {
+    id: `char:${characterId}`,
+    tier: Object.hasOwn(config.tiers, "character") ? "character" : "default",
+    character,
+    tokenSource: auth.tokens.source(characterId),
   };
 }
 

@@ -50,7 +50,8 @@ export function requestLog(
       msg: "request",
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: redactUrl(path + query),
+      // A login's state is single use, but still nobody's business in a log.
+      path: redactUrl(path + query).replace(/([?&]state=)[^&#]*/g, "$1<redacted>"),
       status,
       durationMs: clock.now() - started,
       ...c.get("log"),

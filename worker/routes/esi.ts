@@ -121,7 +121,7 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
       }
     }
 
-    if (operation.scopes.length && !caller.token) {
+    if (operation.scopes.length && !caller.token && !caller.tokenSource) {
       return fail(
         c,
         401,
@@ -214,6 +214,7 @@ async function allPages(
 }
 
 function callerToken(caller: Caller): AccessTokenSource | undefined {
+  if (caller.tokenSource) return caller.tokenSource;
   if (!caller.token || !caller.character) return undefined;
   const identity: TokenIdentity = caller.character;
   const token = caller.token;
