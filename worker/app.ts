@@ -23,6 +23,7 @@ import { requestLog } from "./middleware/request_log.ts";
 import { esiProxy } from "./routes/esi.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
 import { rawTarget } from "./safe_path.ts";
 import type { NonceStore } from "./stores.ts";
@@ -54,7 +55,12 @@ export interface AppDeps {
    * @default the `remoteAddr` binding Deno's entry passes
    */
   clientAddress?: ClientAddress;
-  /** Renders `/metrics` (Prometheus text); without it `/metrics` answers 501. */
+  /** The gateway's own series (requests, refusals, store errors). */
+  gatewayMetrics?: GatewayMetrics;
+  /**
+   * Renders `/metrics` (Prometheus text).
+   * @default gatewayMetrics' registry, when given; else `/metrics` answers 501
+   */
   metrics?: () => string | Promise<string>;
   /**
    * Where log records go.
@@ -144,14 +150,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     auth,
     checkStore = () => nonces.ping(),
     clientAddress,
-    metrics,
+    gatewayMetrics,
+    metrics = gatewayMetrics && (() => gatewayMetrics.registry.toPrometheus()),
     logger = jsonLogger,
     clock = systemClock,
   } = deps;
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ limitLength: 128 }));
-  app.use(requestLog({ logger, clock }));
+  app.use(requestLog({ logger, metrics: gatewayMetrics, clock }));
   app.use(secureHeaders());
   if (config.corsOrigins.length) {
     app.use(cors({
@@ -171,8 +178,23 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
     requestBody({ maxBytes: config.maxBodyBytes }),
-    callerAuth({ config, nonces, verifyToken, auth, clientAddress, logger, clock }),
-    rateLimit({ limiter, onStoreError: config.onStoreError, logger, clock }),
+    callerAuth({
+      config,
+      nonces,
+      verifyToken,
+      auth,
+      metrics: gatewayMetrics,
+      clientAddress,
+      logger,
+      clock,
+    }),
+    rateLimit({
+      limiter,
+      onStoreError: config.onStoreError,
+      logger,
+      metrics: gatewayMetrics,
+      clock,
+    }),
   );
   app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock }));
 

@@ -16,6 +16,9 @@ import { type Clock, systemClock } from "../src/clock.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
+import { EsiMetrics } from "../src/observe/esi_metrics.ts";
+import { MetricsRegistry } from "../src/observe/registry.ts";
+import { GatewayMetrics } from "./metrics.ts";
 import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "./limiter.ts";
 import type { ClientAddress, TokenVerifier } from "./middleware/caller_auth.ts";
 import { EveSso } from "../src/sso/eve_sso.ts";
@@ -56,8 +59,11 @@ export interface GatewayOptions {
   verifyToken?: TokenVerifier;
   /** The caller's address as the runtime sees it. */
   clientAddress?: ClientAddress;
-  /** Renders `/metrics`. */
-  metrics?: () => string | Promise<string>;
+  /**
+   * Where the client's and the gateway's series are kept (`/metrics`).
+   * @default a new MetricsRegistry
+   */
+  registry?: MetricsRegistry;
   /**
    * Where log records go.
    * @default one JSON line each on standard output
@@ -93,9 +99,13 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, kv, fetch, clock = systemClock, logger = jsonLogger } = options;
+  const registry = options.registry ?? new MetricsRegistry();
+  const esiMetrics = new EsiMetrics({ registry });
+  const gatewayMetrics = new GatewayMetrics({ registry });
+  const hooks = esiMetrics.hooks();
   const cache = options.cache ??
     (config.upstash
-      ? new UpstashCache({ url: config.upstash.url, token: config.upstash.token, clock })
+      ? new UpstashCache({ url: config.upstash.url, token: config.upstash.token, clock, hooks })
       : new MemoryCache());
 
   let nonces: NonceStore;
@@ -135,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cache,
     fetch,
     clock,
+    hooks,
     // A gateway answers at once with Retry-After rather than hold its callers while ESI's limits refill.
     limits: { policy: "throw" },
   });
@@ -169,7 +180,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
       auth = {
         sso,
-        tokens: new TokenManager({ sso, store, clock }),
+        tokens: new TokenManager({ sso, store, clock, onTokenRefresh: hooks.tokenRefresh }),
         sessions: new Sessions({ store: values, ttlMs: login.sessionTtlMs }),
         values,
         secret: login.sessionSecret,
@@ -186,7 +197,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     verifyToken,
     auth,
     clientAddress: options.clientAddress,
-    metrics: options.metrics,
+    gatewayMetrics,
     logger,
     clock,
   };

@@ -26,6 +26,7 @@ import {
 import type { NonceStore } from "../stores.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
+import type { GatewayMetrics } from "../metrics.ts";
 
 /**
  * Verifies a caller's EVE access token and names its character. Phase 2
@@ -55,8 +56,8 @@ export interface CallerAuthOptions {
   clientAddress?: ClientAddress;
   /** Worker sessions: callers with a session cookie use their stored tokens. */
   auth?: Pick<GatewayAuth, "sessions" | "tokens" | "secret">;
-  /** Counts refusals (`token_invalid`, `token_unverifiable`, `session_invalid`). */
-  onRefusal?: (reason: string) => void;
+  /** Counts refused credentials and store failures. */
+  metrics?: GatewayMetrics;
   /** Where store failures are reported. */
   logger: Logger;
   /**
@@ -93,7 +94,7 @@ export function callerAuth(
     nonces,
     verifyToken,
     auth,
-    onRefusal,
+    metrics,
     clientAddress = remoteAddress,
     logger,
     clock = systemClock,
@@ -150,6 +151,7 @@ export function callerAuth(
         bodySha256: await sha256Hex(c.get("body")),
       });
       if (!await verifySignature(await keyFor(keyId, apiKey.secret), canonical, signature)) {
+        metrics?.authFailures.inc({ reason: "signature" });
         return fail(c, 401, "Cannot authenticate: the signature does not match", challenge);
       }
       let fresh = true;
@@ -158,6 +160,7 @@ export function callerAuth(
         // nonce for 10, so that the same signed request is accepted once.
         fresh = await nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS);
       } catch (error) {
+        metrics?.storeErrors.inc({ store: nonces.name, operation: "nonce" });
         logger({
           level: "warn",
           msg: "nonce store failed",
@@ -173,6 +176,7 @@ export function callerAuth(
         }
       }
       if (!fresh) {
+        metrics?.authFailures.inc({ reason: "replay" });
         return fail(c, 401, "Cannot authenticate: the nonce was already used", challenge);
       }
       caller = { id: `key:${keyId}`, tier: apiKey.tier, apiKey: keyId };
@@ -210,12 +214,12 @@ export function callerAuth(
         character = await verifyToken(bearer[1]);
       } catch (error) {
         if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
-          onRefusal?.("token_invalid");
+          metrics?.authFailures.inc({ reason: "token_invalid" });
           return fail(c, 401, `Cannot use the access token: ${(error as Error).message}`, {
             "WWW-Authenticate": 'Bearer error="invalid_token"',
           });
         }
-        onRefusal?.("token_unverifiable");
+        metrics?.authFailures.inc({ reason: "token_unverifiable" });
         logger({ level: "error", msg: "token verification failed", error: String(error) });
         return fail(c, 503, "Cannot verify the access token now; try again later");
       }
@@ -234,12 +238,13 @@ export function callerAuth(
         try {
           found = await sessionCaller(auth, session, config, logger);
         } catch {
+          metrics?.storeErrors.inc({ store: "sessions", operation: "session" });
           return fail(c, 503, "Cannot read the session now: the store is unavailable", {
             "Retry-After": "1",
           });
         }
         if (!found) {
-          onRefusal?.("session_invalid");
+          metrics?.authFailures.inc({ reason: "session_invalid" });
           return fail(c, 401, "Cannot use the session: it has ended; log in again", {
             "WWW-Authenticate": "Bearer",
           });

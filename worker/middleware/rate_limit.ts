@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
+import type { GatewayMetrics } from "../metrics.ts";
 import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter.ts";
 
 /** Options of {@link rateLimit}. */
@@ -20,6 +21,8 @@ export interface RateLimitOptions {
   onStoreError: "open" | "closed";
   /** Where store failures are reported. */
   logger: Logger;
+  /** Counts refusals and store failures. */
+  metrics?: GatewayMetrics;
   /**
    * The clock `RateLimit-Reset` is counted from.
    * @default systemClock
@@ -47,7 +50,7 @@ export interface RateLimitOptions {
  * ```
  */
 export function rateLimit(
-  { limiter, onStoreError, logger, clock = systemClock }: RateLimitOptions,
+  { limiter, onStoreError, logger, metrics, clock = systemClock }: RateLimitOptions,
 ): MiddlewareHandler<GatewayEnv> {
   return async function rateLimit(c, next) {
     const caller = c.get("caller");
@@ -57,6 +60,7 @@ export function rateLimit(
       if (result.pending !== NO_PENDING) waitUntil(c, result.pending);
       if (result.reason === "timeout") throw new Error("the limiter's store timed out");
     } catch (error) {
+      metrics?.storeErrors.inc({ store: limiter.name, operation: "limit" });
       logger({ level: "warn", msg: "limiter failed", limiter: limiter.name, error: String(error) });
       c.get("log").limiter = `failed-${onStoreError}`;
       if (onStoreError === "closed") {
@@ -74,6 +78,7 @@ export function rateLimit(
     };
     if (!result.success) {
       c.get("log").limited = true;
+      metrics?.rateLimited.inc({ tier: caller.tier });
       return fail(
         c,
         429,

@@ -8,12 +8,15 @@ import type { MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { redactUrl } from "../../src/http/url.ts";
 import type { GatewayEnv, Logger } from "../context.ts";
+import type { GatewayMetrics } from "../metrics.ts";
 import { rawTarget } from "../safe_path.ts";
 
 /** Options of {@link requestLog}. */
 export interface RequestLogOptions {
   /** Where the line goes. */
   logger: Logger;
+  /** Counts each request by route template, method and status. */
+  metrics?: GatewayMetrics;
   /**
    * The clock that times the request.
    * @default systemClock
@@ -37,7 +40,7 @@ export interface RequestLogOptions {
  * ```
  */
 export function requestLog(
-  { logger, clock = systemClock }: RequestLogOptions,
+  { logger, metrics, clock = systemClock }: RequestLogOptions,
 ): MiddlewareHandler<GatewayEnv> {
   return async function requestLog(c, next) {
     const started = clock.now();
@@ -45,6 +48,8 @@ export function requestLog(
     await next();
     const { path, query } = rawTarget(c.req.url);
     const status = c.res.status;
+    const log = c.get("log");
+    metrics?.requests.inc({ route: routeLabel(path, log.route), method: c.req.method, status });
     logger({
       level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
       msg: "request",
@@ -54,7 +59,22 @@ export function requestLog(
       path: redactUrl(path + query).replace(/([?&]state=)[^&#]*/g, "$1<redacted>"),
       status,
       durationMs: clock.now() - started,
-      ...c.get("log"),
+      ...log,
     });
   };
+}
+
+const fixedRoutes = new Set([
+  "/healthz",
+  "/readyz",
+  "/metrics",
+  "/auth/login",
+  "/auth/callback",
+  "/auth/logout",
+]);
+
+/** A bounded label: the ESI route template, a fixed route, or `other`. */
+function routeLabel(path: string, esiRoute: unknown): string {
+  if (typeof esiRoute === "string") return `/esi${esiRoute}`;
+  return fixedRoutes.has(path) ? path : "other";
 }

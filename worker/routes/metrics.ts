@@ -1,11 +1,13 @@
 /**
- * `/metrics`, behind a bearer token. Off (404) without `METRICS_TOKEN`; a
- * placeholder (501) until a metrics source is wired in.
+ * `/metrics`, behind a bearer token (compared in constant time): the
+ * client's `esi_*` series and the gateway's own, in one Prometheus
+ * exposition. Off (404) without `METRICS_TOKEN`.
  *
  * @module
  */
 
 import { Hono } from "hono";
+import { PROMETHEUS_CONTENT_TYPE } from "../../src/observe/registry.ts";
 import { fail, type GatewayEnv } from "../context.ts";
 
 /** Options of {@link metricsRoutes}. */
@@ -13,8 +15,7 @@ export interface MetricsRoutesOptions {
   /** The bearer token callers must send; `undefined` turns the route off. */
   token?: string;
   /**
-   * The Prometheus text to serve.
-   * TODO(phase 2): wire src/observe/metrics.ts here once it lands.
+   * The Prometheus text to serve: the shared `MetricsRegistry`'s.
    */
   render?: () => string | Promise<string>;
 }
@@ -46,7 +47,7 @@ export function metricsRoutes({ token, render }: MetricsRoutesOptions): Hono<Gat
     }
     if (!render) return fail(c, 501, "Cannot show the metrics yet: no metrics source is wired in");
     return c.text(await render(), 200, {
-      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      "Content-Type": PROMETHEUS_CONTENT_TYPE,
       "Cache-Control": "no-store",
     });
   });
