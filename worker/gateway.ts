@@ -19,6 +19,8 @@ import { type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
 import { EsiMetrics } from "../src/observe/esi_metrics.ts";
 import { MetricsRegistry } from "../src/observe/registry.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import type { ErrorBudgetStore, ErrorLimitOptions } from "../src/limits/error_limit.ts";
+import { DenoKvBudgetStore, UpstashBudgetStore } from "./error_budget.ts";
 import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "./limiter.ts";
 import type { ClientAddress, TokenVerifier } from "./middleware/caller_auth.ts";
 import { EveSso } from "../src/sso/eve_sso.ts";
@@ -59,6 +61,8 @@ export interface GatewayOptions {
   verifyToken?: TokenVerifier;
   /** The caller's address as the runtime sees it. */
   clientAddress?: ClientAddress;
+  /** The error-limit guard's reserve and store sync interval (the store is the shared one). */
+  errorLimit?: Omit<ErrorLimitOptions, "store">;
   /**
    * Where the client's and the gateway's series are kept (`/metrics`).
    * @default a new MetricsRegistry
@@ -111,6 +115,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let nonces: NonceStore;
   let values: ValueStore;
   let limiter: CallerLimiter;
+  let budget: ErrorBudgetStore | undefined;
   if (config.upstash) {
     const redis = new Redis({
       url: config.upstash.url,
@@ -130,11 +135,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     nonces = new UpstashNonceStore({ redis });
     values = new UpstashValueStore({ redis: raw });
     limiter = upstashLimiter({ redis, tiers: config.tiers });
+    budget = new UpstashBudgetStore({ redis: raw, clock });
   } else {
     const store = kv ? new DenoKvStore({ kv, clock }) : new MemoryStore({ clock });
     nonces = store;
     values = store;
     limiter = embeddedLimiter({ store, tiers: config.tiers, clock });
+    // Without a shared store (memory) the process's own view is the only one.
+    if (kv) budget = new DenoKvBudgetStore({ kv, clock });
   }
 
   const esi = new EsiClient({
@@ -147,7 +155,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock,
     hooks,
     // A gateway answers at once with Retry-After rather than hold its callers while ESI's limits refill.
-    limits: { policy: "throw" },
+    // ESI's error budget is per address: every instance behind one spends one budget.
+    limits: { policy: "throw", errorLimit: { ...options.errorLimit, store: budget } },
   });
 
   let verifyToken = options.verifyToken;
