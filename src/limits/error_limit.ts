@@ -107,6 +107,7 @@ export class ErrorLimitGuard {
   #budget: ErrorBudget | undefined;
   #inFlight = 0;
   #syncedAt = -Infinity;
+  #changed = Promise.withResolvers<void>();
 
   /**
    * Creates a guard that knows nothing yet: the first calls go out on a full budget.
@@ -125,13 +126,20 @@ export class ErrorLimitGuard {
     return this.#budget;
   }
 
+  /** Resolves the next time a call settles or a response reports the budget. */
+  get changed(): Promise<void> {
+    return this.#changed.promise;
+  }
+
   /** Calls admitted and not yet answered. */
   get inFlight(): number {
     return this.#inFlight;
   }
 
   /**
-   * How long a new call must wait before it may be sent: 0 when it may go now.
+   * How long a new call must wait before it may be sent: 0 when it may go
+   * now, `Infinity` when only calls in flight stand in the way (wait for one
+   * of them to settle: see {@link ErrorLimitGuard.changed}).
    *
    * @param now The current time, in epoch milliseconds.
    * @returns The wait in milliseconds.
@@ -140,9 +148,10 @@ export class ErrorLimitGuard {
     const budget = this.#current(now);
     if (!budget) return 0;
     if (budget.blockedUntil > now) return budget.blockedUntil - now;
-    // Every call in flight may yet fail: count them as spent.
-    if (budget.remain - this.#inFlight > this.#reserve) return 0;
-    return Math.max(1, budget.resetAt - now);
+    // The budget itself is down to the reserve: only the reset brings room.
+    if (budget.remain <= this.#reserve) return Math.max(1, budget.resetAt - now);
+    // Every call in flight may yet fail: count them as spent until they settle.
+    return budget.remain - this.#inFlight > this.#reserve ? 0 : Infinity;
   }
 
   /**
@@ -177,6 +186,7 @@ export class ErrorLimitGuard {
   settle(headers: Headers | undefined, status: number, now: number): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (headers) this.observe(headers, status, now);
+    this.#notify();
   }
 
   /**
@@ -202,6 +212,11 @@ export class ErrorLimitGuard {
       ? mergeBudgets(this.#budget, seen)
       : seen;
     this.#store?.save(this.#budget).catch(() => {});
+  }
+
+  #notify(): void {
+    this.#changed.resolve();
+    this.#changed = Promise.withResolvers<void>();
   }
 
   /** The budget of the current window: a past window's budget is a fresh one. */

@@ -149,9 +149,10 @@ export class Limits {
       const errorWait = this.errors.waitMs(now);
       if (errorWait > 0) {
         if (this.#policy === "throw") {
-          throw new EsiErrorLimitError(this.errors.budget?.remain ?? 0, now + errorWait);
+          const resetAt = this.errors.budget?.resetAt ?? now;
+          throw new EsiErrorLimitError(this.errors.budget?.remain ?? 0, Math.max(resetAt, now + 1));
         }
-        await this.#wait(subject, hooks, "error-limit", errorWait, undefined, signal);
+        await this.#wait(subject, hooks, "error-limit", errorWait, this.errors.changed, signal);
         continue;
       }
       const penaltyWait = penalty?.bucket.waitMs(now) ?? 0;
@@ -159,7 +160,7 @@ export class Limits {
       if (bucketWait > 0) {
         const group = subject.rateLimit?.group ?? subject.route;
         if (this.#policy === "throw") throw new EsiRateLimitError(group, now + bucketWait);
-        await this.#wait(subject, hooks, "rate-limit", bucketWait, bucket, signal);
+        await this.#wait(subject, hooks, "rate-limit", bucketWait, bucket?.changed, signal);
         continue;
       }
       // Checks and admission happen with no await between them: two calls
@@ -216,7 +217,7 @@ export class Limits {
     hooks: Hooks | undefined,
     limit: LimitKind,
     waitMs: number,
-    bucket: RateLimitBucket | undefined,
+    changed: Promise<void> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const started = this.#clock.now();
@@ -227,7 +228,7 @@ export class Limits {
     // Each wait ends quietly on abort: the caller's loop reports the abort.
     if (Number.isFinite(waitMs)) waits.push(this.#clock.sleep(waitMs, stop.signal).catch(() => {}));
     // Room may also come from a call in flight settling.
-    if (bucket) waits.push(bucket.changed);
+    if (changed) waits.push(changed);
     if (signal) {
       waits.push(new Promise((resolve) => stop.signal.addEventListener("abort", () => resolve())));
     }

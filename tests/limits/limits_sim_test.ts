@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { EsiErrorLimitError, EsiPaginationError, EsiServerError } from "../../mod.ts";
+import {
+  EsiClient,
+  EsiErrorLimitError,
+  EsiPaginationError,
+  EsiServerError,
+  type LimitWaitEvent,
+} from "../../mod.ts";
 import { SsoSimulator } from "../../src/testing/mod.ts";
 import { withEsi } from "../support/esi.ts";
 
@@ -19,6 +25,34 @@ Deno.test("a 5xx storm, 20-way concurrent over two windows, never earns a 420", 
     // 200 errors with a reserve of 10 need at least three windows.
     assert.ok(esi.clock.now() - sim.requests[0].at >= 120_000);
   }, { autoAdvance: true, sim: { latencyMs: 50 } }));
+
+Deno.test("calls queued behind the gate never wait for the error window when nothing fails", () =>
+  withEsi(async ({ sim, esi }) => {
+    const waits: LimitWaitEvent[] = [];
+    const client = new EsiClient({
+      userAgent: "t",
+      baseUrl: sim.url,
+      clock: esi.clock,
+      timeoutMs: 0,
+      hooks: { limitWait: [(e) => void waits.push(e)] },
+    });
+    await client.get("/status"); // the budget is now known: 100 left
+    const started = esi.clock.now();
+    const results = await client.many(
+      Array.from({ length: 150 }, (_, i) => ({
+        route: "/characters/{character_id}",
+        path: { character_id: 90_000_000 + i },
+      })),
+      { concurrency: 150 },
+    );
+    assert.ok(results.every((r) => r.ok));
+    // No error-limit wait ever reached the window's reset.
+    assert.ok(
+      waits.every((w) => w.limit !== "error-limit" || w.waitMs < 1_000),
+      JSON.stringify(waits.slice(0, 3)),
+    );
+    assert.ok(esi.clock.now() - started < 60_000);
+  }, { autoAdvance: true }));
 
 Deno.test('policy "throw" refuses a call once the budget is down to the reserve', () =>
   withEsi(async ({ sim, esi }) => {
