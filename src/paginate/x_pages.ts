@@ -31,7 +31,8 @@ export type PageFetcher<T> = (
 /** Options of a paginated walk. */
 export interface PagesOptions {
   /**
-   * How many pages may be fetched ahead of the one being consumed.
+   * How many pages may be fetched ahead of the one being consumed: bounds
+   * the memory of `pages()`; `all()` fetches every page at once by default.
    * @default 20
    */
   lookahead?: number;
@@ -122,10 +123,13 @@ export async function allPagesOf<T>(
   options: PagesOptions = {},
 ): Promise<T[]> {
   const maxRestarts = options.maxRestarts ?? 3;
+  // Every record is held in the end anyway: queue every page at once, and let
+  // the client's concurrency gate refill as soon as any request finishes.
+  const walkOptions = { lookahead: Infinity, ...options };
   for (let round = 0;; round++) {
     try {
       const records: T[] = [];
-      for await (const page of walk(route, fetchPage, clock, options, round > 0)) {
+      for await (const page of walk(route, fetchPage, clock, walkOptions, round > 0)) {
         if (!Array.isArray(page.data)) {
           throw new EsiPaginationError(
             `Cannot join the pages of "${route}": page ${page.page} is not an array`,
