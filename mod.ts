@@ -128,6 +128,7 @@ export {
 export { type FromIdFetcher, type FromIdOptions, walkFromId } from "./src/paginate/from_id.ts";
 export { settleAll, type Settled } from "./src/bulk.ts";
 
+export * from "./src/digest.ts";
 export * from "./src/gateway/signing.ts";
 export * from "./src/observe/hooks.ts";
 export * from "./src/observe/metrics.ts";

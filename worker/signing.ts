@@ -25,10 +25,10 @@
 
 import { signatureHeaders } from "../src/gateway/signing.ts";
 
+export { sha256Hex } from "../src/digest.ts";
 export {
   canonicalString,
   hmacKey,
-  sha256Hex,
   SIGNATURE_SCHEME,
   SIGNATURE_WINDOW_MS,
   signatureHeaders,

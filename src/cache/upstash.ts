@@ -24,7 +24,7 @@ import type { CacheEntry, CacheStore } from "./store.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { reportStoreError, type StoreHooks } from "./guard.ts";
-import { sha256Hex } from "./key_hash.ts";
+import { sha256Hex } from "../digest.ts";
 
 const encoder = new TextEncoder();
 /** Longer keys are stored as their SHA-256 (Upstash allows 32 KiB; Redis memory likes short). */

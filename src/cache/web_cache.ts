@@ -18,7 +18,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { CacheEntry, CacheStore } from "./store.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import { guard, type StoreHooks } from "./guard.ts";
-import { sha256Hex } from "./key_hash.ts";
+import { sha256Hex } from "../digest.ts";
 
 const KEEP_UNTIL = "x-esikit-keep-until";
 

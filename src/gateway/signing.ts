@@ -36,6 +36,8 @@
  * @module
  */
 
+import { sha256Hex, toHex } from "../digest.ts";
+
 const encoder = new TextEncoder();
 
 /** The first line of every canonical string: the scheme and its version. */
@@ -96,22 +98,6 @@ export function canonicalString(parts: SignedParts): string {
     parts.nonce,
     parts.bodySha256,
   ].join("\n");
-}
-
-/**
- * Lower-case hex SHA-256 of some bytes or text.
- *
- * @param data The bytes, or text to encode as UTF-8.
- * @returns The digest, 64 hex characters.
- * @example
- * ```ts
- * import { sha256Hex } from "@esikit/esi";
- * await sha256Hex(""); // "e3b0c442…b855"
- * ```
- */
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
 }
 
 /**
@@ -226,12 +212,6 @@ function randomNonce(): string {
   for (const b of bytes) {
     out += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b & 63];
   }
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
 }
 

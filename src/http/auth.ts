@@ -10,6 +10,7 @@ import { EsiRequestError, EsiScopeError } from "../errors.ts";
 import type { AccessTokenSource } from "../sso/token_source.ts";
 import type { OperationMeta } from "../operation_meta.ts";
 import { missingScopes } from "./validate.ts";
+import { sha256Hex } from "../digest.ts";
 
 /** How a call is authorised, once its token is known. */
 export interface CallAuth {
@@ -82,7 +83,7 @@ async function rawTokenAuth(call: AuthSubject, token: string): Promise<CallAuth>
   const claims = unverifiedClaims(token);
   if (claims.scopes) checkScopes(call, claims.scopes);
   return {
-    identityKey: `t:${await sha256Hex(token)}`,
+    identityKey: `t:${(await sha256Hex(token)).slice(0, 32)}`,
     // Bucketing by an unverified character only decides how we pace ourselves.
     bucketIdentity: claims.characterId ? `character:${claims.characterId}` : "app",
     canRefresh: false,
@@ -131,12 +132,6 @@ function unverifiedClaims(token: string): { scopes?: readonly string[]; characte
   } catch {
     return {}; // not a JWT we can read: let ESI judge it
   }
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(hash).subarray(0, 16), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
 }
 
 // FNV-1a: a short, stable digest of a scope list (no secret in it, so no need
