@@ -138,7 +138,7 @@ function quoteList(names: string[]): string {
 
 /** Query parameters whose values are secrets, redacted wherever a URL is shown. */
 const secretQueryParams =
-  /([?&](?:token|access_token|refresh_token|code|client_secret|api_key)=)[^&#]*/gi;
+  /([?&](?:token|access_token|refresh_token|code|state|client_secret|api_key)=)[^&#]*/gi;
 
 /**
  * Hides the values of query parameters that carry secrets, so that a URL can

@@ -64,8 +64,8 @@ Deno.test("buildQuery refuses non-finite numbers and objects", () => {
 
 Deno.test("redactUrl hides secret query values and nothing else", () => {
   assert.equal(
-    redactUrl("https://x.test/a?page=2&token=abc&code=zz"),
-    "https://x.test/a?page=2&token=<redacted>&code=<redacted>",
+    redactUrl("https://x.test/a?page=2&token=abc&code=zz&state=s1"),
+    "https://x.test/a?page=2&token=<redacted>&code=<redacted>&state=<redacted>",
   );
   assert.equal(redactUrl("https://x.test/a?page=2"), "https://x.test/a?page=2");
 });
