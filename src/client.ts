@@ -259,6 +259,8 @@ interface SharedState {
 interface Upstream {
   status: number;
   headers: Headers;
+  /** The headers meta is read from, when they can be shared (never handed out). */
+  metaHeaders?: Headers;
   body: Uint8Array;
   cache: CacheOutcome;
   attempts: number;
@@ -559,7 +561,9 @@ export class EsiClient {
       const stored = key ? await this.#read(key) : undefined;
       if (stored && options.cache !== "no-cache" && this.#shared.clock.now() < stored.expiresAt) {
         this.#emitCache(call, "hit");
-        return this.#answer<T>(call, options, fromEntry(stored, "hit", 0), started);
+        const hit = this.#answer<T>(call, options, fromEntry(stored, "hit", 0), started);
+        hitEntries.set(hit, stored);
+        return hit;
       }
       const upstream = key
         ? await this.#shared.flights.run(
@@ -1217,7 +1221,7 @@ export class EsiClient {
     // callers (and hooks) that look at meta pay for it.
     let meta: EsiMeta | undefined;
     const metaOf = () =>
-      meta ??= readMeta(upstream.headers, {
+      meta ??= readMeta(upstream.metaHeaders ?? upstream.headers, {
         cache: upstream.cache,
         route: call.route,
         url: shown,
@@ -1285,14 +1289,41 @@ function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
   }
 }
 
+/**
+ * The stored entry a cache hit was answered from, for the gateway: it
+ * prepares one response per entry instead of one per hit. The entry is shared
+ * by every hit on it and must not be changed.
+ *
+ * @param res An answer of {@link EsiClient.requestUntyped}.
+ * @returns The entry, or `undefined` when the answer was not a cache hit.
+ * @example
+ * ```ts
+ * import { EsiClient, storedEntryOf } from "./client.ts";
+ * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
+ * const res = await esi.requestUntyped("GET", "/status");
+ * storedEntryOf(res); // undefined: the first call is a miss
+ * ```
+ */
+export function storedEntryOf(res: EsiResponse<unknown>): CacheEntry | undefined {
+  return hitEntries.get(res);
+}
+
+const hitEntries = new WeakMap<EsiResponse<unknown>, CacheEntry>();
+// Headers meta is read from, one per entry: every hit on an entry reads the
+// same ones, and building a Headers costs more than the rest of a hit.
+const entryHeaders = new WeakMap<CacheEntry, Headers>();
+
 function fromEntry(entry: CacheEntry, cache: CacheOutcome, attempts: number): Upstream {
   let headers: Headers | undefined;
+  let shared = entryHeaders.get(entry);
+  if (!shared) entryHeaders.set(entry, shared = new Headers(entry.headers));
   return {
     status: entry.status,
-    // Built on first use: a cache hit whose caller wants only the data never needs it.
+    // The caller's own copy, built on first use: a caller wanting only the data never needs it.
     get headers() {
       return headers ??= new Headers(entry.headers);
     },
+    metaHeaders: shared,
     body: entry.body,
     cache,
     attempts,
