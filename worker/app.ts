@@ -9,7 +9,6 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import type { EsiClient } from "../src/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -20,6 +19,7 @@ import { esiRoute } from "./middleware/esi_route.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
 import { requestLog } from "./middleware/request_log.ts";
+import { secureDefaults } from "./middleware/secure_headers.ts";
 import { esiProxy } from "./routes/esi.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -72,6 +72,12 @@ export interface AppDeps {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Answer cache hits from a response prepared once per cached entry (see
+   * `EsiProxyOptions.prepareHits`); the Workers entry turns it off.
+   * @default true
+   */
+  prepareHits?: boolean;
 }
 
 /** The gateway's ESI routes are served under this prefix. */
@@ -154,12 +160,13 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     metrics = gatewayMetrics && (() => gatewayMetrics.registry.toPrometheus()),
     logger = jsonLogger,
     clock = systemClock,
+    prepareHits,
   } = deps;
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLog({ logger, metrics: gatewayMetrics, clock }));
-  app.use(secureHeaders());
+  app.use(secureDefaults());
   if (config.corsOrigins.length) {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
@@ -196,7 +203,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       clock,
     }),
   );
-  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock }));
+  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock, prepareHits }));
 
   app.notFound((c) => fail(c, 404, `Cannot find "${rawTarget(c.req.url).path}"`));
   app.onError((error, c) => {

@@ -40,6 +40,8 @@ function build(env: Record<string, unknown>): Gateway | undefined {
         ? undefined
         : new WebCache({ cache: workerCaches.default }),
       clientAddress: (c) => c.req.header("CF-Connecting-IP"),
+      // Measured on Deno only: there a clone shares the body; workerd may tee it per clone.
+      prepareHits: false,
     });
     return gateway;
   } catch (error) {

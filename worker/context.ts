@@ -56,6 +56,11 @@ export interface GatewayEnv {
     body: Uint8Array;
     /** Extra fields for the request's log line. */
     log: Record<string, unknown>;
+    /**
+     * The caller's `RateLimit-*` headers, once counted: also set with
+     * `c.header`, but an answer prepared ahead (a cache hit) adds them itself.
+     */
+    rateLimitHeaders: Record<string, string> | undefined;
   };
 }
 

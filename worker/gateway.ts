@@ -78,6 +78,11 @@ export interface GatewayOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Answer cache hits from a response prepared once per cached entry.
+   * @default true
+   */
+  prepareHits?: boolean;
 }
 
 /** The gateway, built: its app and what it was built from. */
@@ -209,6 +214,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     gatewayMetrics,
     logger,
     clock,
+    prepareHits: options.prepareHits,
   };
   return { app: createApp(deps), deps };
 }

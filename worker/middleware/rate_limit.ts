@@ -86,7 +86,8 @@ export function rateLimit(
         { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
       );
     }
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    for (const name in headers) c.header(name, headers[name]);
+    c.set("rateLimitHeaders", headers);
     await next();
   };
 }

@@ -8,7 +8,13 @@
 
 import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
-import type { EsiClient, EsiResponse, RequestOptions } from "../../src/client.ts";
+import {
+  type EsiClient,
+  type EsiResponse,
+  type RequestOptions,
+  storedEntryOf,
+} from "../../src/client.ts";
+import type { CacheEntry } from "../../src/cache/store.ts";
 import type { QueryValue } from "../../src/http/url.ts";
 import { coerceQuery } from "../../src/http/query.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
@@ -26,6 +32,7 @@ import {
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
 import { type Caller, fail, type GatewayEnv } from "../context.ts";
 import { rawTarget } from "../safe_path.ts";
+import { markSecured, SECURE_HEADERS } from "../middleware/secure_headers.ts";
 
 /** Options of {@link esiProxy}. */
 export interface EsiProxyOptions {
@@ -36,6 +43,14 @@ export interface EsiProxyOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Answer a cache hit with a clone of a response prepared once per cached
+   * entry rather than building one with two dozen headers each time: cheap
+   * where `Response.clone()` shares a byte body (Deno). Off on Workers, where
+   * it is not measured.
+   * @default true
+   */
+  prepareHits?: boolean;
 }
 
 /** ESI's response headers a caller gets, besides those with the prefixes below. */
@@ -91,7 +106,9 @@ export class CallerTokenRefusedError extends Error {
  * app.all("/esi/*", esiRoute(), requestBody({ maxBytes }), callerAuth(…), rateLimit(…), esiProxy({ esi }));
  * ```
  */
-export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler<GatewayEnv> {
+export function esiProxy(
+  { esi, clock = systemClock, prepareHits = true }: EsiProxyOptions,
+): Handler<GatewayEnv> {
   return async function esiProxy(c) {
     const { template, params, operation } = c.get("esiRoute");
     const caller = c.get("caller");
@@ -167,6 +184,13 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
     const log = c.get("log");
     log.esiRequestId = res.meta.requestId;
     log.attempts = res.meta.attempts;
+    if (prepareHits && operation.method === "GET" && c.req.header("If-None-Match") === undefined) {
+      const entry = storedEntryOf(res);
+      if (entry && entry.status === 200) {
+        log.cache = "hit";
+        return preparedHit(c, entry, usesToken);
+      }
+    }
     const headers = passHeaders(res.headers, usesToken, res.meta.cache === "hit");
     if (operation.method === "GET") {
       headers["X-Esikit-Cache"] = res.meta.cache;
@@ -181,6 +205,44 @@ export function esiProxy({ esi, clock = systemClock }: EsiProxyOptions): Handler
     if (!headers["content-type"] && res.data.length) headers["content-type"] = "application/json";
     return c.body(res.data as Uint8Array<ArrayBuffer>, res.status as ContentfulStatusCode, headers);
   };
+}
+
+/** Responses prepared for a cached entry: one for public calls, one for token calls. */
+interface Prepared {
+  public?: Response;
+  token?: Response;
+}
+// Keyed by the entry the cache handed out: it goes (and its responses with
+// it) when the cache drops it, and a revalidated entry is a new one.
+const prepared = new WeakMap<CacheEntry, Prepared>();
+
+/**
+ * A cache hit's answer: a clone of the entry's prepared response (its ESI
+ * headers, `Vary`, `X-Esikit-Cache`, the secure headers) with this request's
+ * `X-Request-Id` and `RateLimit-*`. A handler's own Response drops what
+ * middleware set with `c.header`, so those two are added here.
+ */
+function preparedHit(c: Context<GatewayEnv>, entry: CacheEntry, usesToken: boolean): Response {
+  let slot = prepared.get(entry);
+  if (!slot) prepared.set(entry, slot = {});
+  const kind = usesToken ? "token" : "public";
+  let base = slot[kind];
+  if (!base) {
+    const headers = passHeaders(new Headers(entry.headers), usesToken, true);
+    headers["X-Esikit-Cache"] = "hit";
+    if (!headers["content-type"] && entry.body.length) headers["content-type"] = "application/json";
+    for (const [name, value] of SECURE_HEADERS) headers[name] = value;
+    base = slot[kind] = new Response(entry.body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers,
+    });
+  }
+  const res = base.clone();
+  const id = c.get("requestId");
+  if (id !== undefined) res.headers.set("X-Request-Id", id);
+  const limits = c.get("rateLimitHeaders");
+  if (limits) { for (const name in limits) res.headers.set(name, limits[name]); }
+  return markSecured(res);
 }
 
 /**
