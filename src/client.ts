@@ -554,7 +554,10 @@ export class EsiClient {
     const started = this.#shared.clock.now();
     const call = this.#prepare(method.toUpperCase(), path, options);
     try {
-      const auth = await authorizeCall(call, options.token ?? this.#config.token, options.signal);
+      // A route of the spec that needs no scope carries no token: nothing to await.
+      const auth = call.operation?.scopes.length === 0
+        ? undefined
+        : await authorizeCall(call, options.token ?? this.#config.token, options.signal);
       const key = call.cacheable
         ? cacheKey(call.method, call.url, this.#config, auth?.identityKey ?? "")
         : undefined;
@@ -981,9 +984,11 @@ export class EsiClient {
     for (let attempt = 1;; attempt++) {
       const headers = this.#tryHeaders(call, stored);
       if (auth) headers["Authorization"] = `Bearer ${await auth.accessToken(call.signal)}`;
-      const permit = await this.#admit(call, subject);
+      const permit = limits.tryAcquire(subject) ?? await this.#admit(call, subject);
       if (this.#shared.gateway) await this.#sign(call, headers);
-      emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
+      if (hooks.request?.length) {
+        emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
+      }
       const result = await this.#try(call, headers);
       permit.settle(
         result instanceof EsiError ? 0 : result.response.status,
@@ -1206,7 +1211,9 @@ export class EsiClient {
   }
 
   #emitCache(call: Call, outcome: CacheOutcome): void {
-    emit(this.#shared.hooks.cache, { ...info(call), outcome });
+    if (this.#shared.hooks.cache?.length) {
+      emit(this.#shared.hooks.cache, { ...info(call), outcome });
+    }
   }
 
   /** Decodes the body for one caller and turns an error status into an error. */

@@ -161,14 +161,25 @@ export class ErrorLimitGuard {
    * @param now The current time, in epoch milliseconds.
    */
   async sync(now: number): Promise<void> {
-    if (!this.#store || now - this.#syncedAt < this.#storeSyncMs) return;
+    const store = this.#store;
+    if (!store || !this.needsSync(now)) return;
     this.#syncedAt = now;
     try {
-      const shared = await this.#store.load();
+      const shared = await store.load();
       if (shared) this.#budget = this.#budget ? mergeBudgets(this.#budget, shared) : shared;
     } catch {
       // The shared view is an optimisation; the local one is always kept.
     }
+  }
+
+  /**
+   * Whether {@link ErrorLimitGuard.sync} would read the store now.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns `true` when a shared store is due to be read.
+   */
+  needsSync(now: number): boolean {
+    return this.#store !== undefined && now - this.#syncedAt >= this.#storeSyncMs;
   }
 
   /** Counts a call as in flight; call {@link ErrorLimitGuard.settle} when it ends. */

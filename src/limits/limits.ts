@@ -138,9 +138,7 @@ export class Limits {
    * @throws {EsiRateLimitError} With policy `"throw"`, when the group's bucket has no room.
    */
   async acquire(subject: LimitSubject, hooks?: Hooks, signal?: AbortSignal): Promise<Permit> {
-    const bucket = subject.rateLimit
-      ? this.bucket(subject.rateLimit.group, subject.identity, subject.rateLimit)
-      : undefined;
+    const bucket = this.#bucketOf(subject);
     const penalty = this.#penalties.get(penaltyKey(subject));
     for (;;) {
       signal?.throwIfAborted();
@@ -169,6 +167,30 @@ export class Limits {
       bucket?.reserve();
       return this.#permit(subject, bucket);
     }
+  }
+
+  /**
+   * Admits the call at once when every limit has room and nothing needs
+   * reading from a shared store: the common case, without a promise.
+   *
+   * @param subject The call.
+   * @returns The admission, or `undefined` when the call must go through {@link Limits.acquire}.
+   */
+  tryAcquire(subject: LimitSubject): Permit | undefined {
+    const now = this.#clock.now();
+    if (this.errors.needsSync(now) || this.errors.waitMs(now) > 0) return undefined;
+    const bucket = this.#bucketOf(subject);
+    if ((bucket?.waitMs(now) ?? 0) > 0) return undefined;
+    if ((this.#penalties.get(penaltyKey(subject))?.bucket.waitMs(now) ?? 0) > 0) return undefined;
+    this.errors.admit();
+    bucket?.reserve();
+    return this.#permit(subject, bucket);
+  }
+
+  #bucketOf(subject: LimitSubject): RateLimitBucket | undefined {
+    return subject.rateLimit
+      ? this.bucket(subject.rateLimit.group, subject.identity, subject.rateLimit)
+      : undefined;
   }
 
   #permit(subject: LimitSubject, bucket: RateLimitBucket | undefined): Permit {
