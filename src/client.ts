@@ -307,6 +307,13 @@ const limitHeaders = [
 ] as const;
 
 let warnedNoUserAgent = false;
+// How many upstream tries a failure took, for the error hook.
+const triesOf = new WeakMap<Error, number>();
+
+function tried<E extends Error>(attempts: number, error: E): E {
+  triesOf.set(error, attempts);
+  return error;
+}
 let lastCallId = 0;
 
 /**
@@ -579,7 +586,8 @@ export class EsiClient {
       return this.#answer<T>(call, options, upstream, started);
     } catch (error) {
       const failure = toEsiError(error, call);
-      emit(this.#shared.hooks.error, { ...info(call), error: failure, attempt: 0 });
+      const attempt = triesOf.get(failure) ?? 0;
+      emit(this.#shared.hooks.error, { ...info(call), error: failure, attempt });
       throw failure;
     }
   }
@@ -997,6 +1005,7 @@ export class EsiClient {
       const canRetry = retryable && attempt <= policy.limit;
 
       if (result instanceof EsiError) {
+        triesOf.set(result, attempt);
         if (result.code === "ERR_ABORTED") throw result;
         const worth = result.code === "ERR_TIMEOUT" ? policy.timeouts : policy.networkErrors;
         if (worth && canRetry) {
@@ -1251,15 +1260,18 @@ export class EsiClient {
     if (status >= 400) {
       const text = decoder.decode(body);
       if (options.throwOnError !== false) {
-        throw EsiHttpError.from({
-          status,
-          method: call.method,
-          url: shown,
-          esiMessage: errorMessage(text),
-          requestId: upstream.headers.get("x-esi-request-id") ?? undefined,
-          headers: upstream.headers,
-          body: text,
-        });
+        throw tried(
+          upstream.attempts,
+          EsiHttpError.from({
+            status,
+            method: call.method,
+            url: shown,
+            esiMessage: errorMessage(text),
+            requestId: upstream.headers.get("x-esi-request-id") ?? undefined,
+            headers: upstream.headers,
+            body: text,
+          }),
+        );
       }
       return response(safeJson(text) as T, upstream, metaOf);
     }

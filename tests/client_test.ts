@@ -129,6 +129,23 @@ Deno.test("4xx are never retried and become typed errors with ESI's message", ()
     assert.equal(sim.requests.length, 1);
   }));
 
+Deno.test("the error hook says how many tries a failure took", () =>
+  withEsi(async ({ sim }) => {
+    const attempts: number[] = [];
+    const esi = new EsiClient({
+      userAgent: "t",
+      baseUrl: sim.url,
+      retry: { limit: 2, backoffMs: 0 },
+      hooks: { error: [(e) => void attempts.push(e.attempt)] },
+    });
+    sim.fault("GET /status", { statuses: [503], times: Infinity });
+    await assert.rejects(esi.get("/status"), EsiServerError);
+    sim.clearFaults();
+    sim.fault("GET /status", { dropConnection: true });
+    await assert.rejects(esi.get("/status"), EsiNetworkError);
+    assert.deepEqual(attempts, [3, 3]);
+  }));
+
 Deno.test("throwOnError: false returns the error answer", () =>
   withEsi(async ({ sim, esi }) => {
     sim.fault("GET /status", { statuses: [404] });
