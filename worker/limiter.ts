@@ -66,6 +66,30 @@ export interface EmbeddedLimiterOptions {
    * @default "esikit-ratelimit"
    */
   prefix?: string;
+  /**
+   * The share of a caller's room left in the window that an instance reserves
+   * in the store whenever it asks it (0 to 1). Reserved requests are counted
+   * as made, and this instance admits them without asking the store again:
+   * no store round trip per request while there is room. Never more than the
+   * limit is admitted across instances; what one instance has reserved and not
+   * used when the window ends is lost to the others (at most this share of the
+   * room at the time it was reserved). 0: every request asks the store.
+   * @default 1/8
+   */
+  lease?: number;
+}
+
+/** A caller's counter in one window, as this instance knows it. */
+interface Slot {
+  window: number;
+  /** Requests reserved in the store and not yet admitted. */
+  lease: number;
+  /** The counters as the store last answered. */
+  current: number;
+  previous: number;
+  /** Callers waiting for the store. */
+  waiting: { resolve: (admitted: boolean) => void; reject: (error: unknown) => void }[];
+  running: boolean;
 }
 
 /**
@@ -73,7 +97,12 @@ export interface EmbeddedLimiterOptions {
  * the sliding window weighs the previous fixed window's count by how much of
  * it still overlaps the sliding one.
  *
- * @param options The store, tiers, clock and key prefix.
+ * Each instance reserves part of a caller's room in the store (`lease`) and
+ * admits from it locally, so while there is room a request costs no store
+ * round trip; callers waiting on the store are counted in one hit. Exact in
+ * one instance, and never over the limit across instances.
+ *
+ * @param options The store, tiers, clock, key prefix and lease share.
  * @returns The limiter.
  * @example
  * ```ts
@@ -87,32 +116,95 @@ export interface EmbeddedLimiterOptions {
  * ```
  */
 export function embeddedLimiter(
-  { store, tiers, clock = systemClock, prefix = "esikit-ratelimit" }: EmbeddedLimiterOptions,
+  { store, tiers, clock = systemClock, prefix = "esikit-ratelimit", lease = 1 / 8 }:
+    EmbeddedLimiterOptions,
 ): CallerLimiter {
+  if (!(lease >= 0 && lease <= 1)) throw new RangeError(`lease ${lease} is not between 0 and 1`);
+  const slots = new Map<string, Slot>();
+
+  const weightAt = (tier: TierLimit, window: number, now: number) =>
+    tier.algorithm === "sliding"
+      ? Math.min(1, Math.max(0, 1 - (now - window * tier.windowMs) / tier.windowMs))
+      : 0;
+
+  const decide = (tier: TierLimit, slot: Slot, admitted: boolean): LimitResult => {
+    const weighted = Math.floor(slot.previous * weightAt(tier, slot.window, clock.now()));
+    return {
+      success: admitted,
+      limit: tier.limit,
+      remaining: admitted
+        ? Math.max(0, Math.min(tier.limit, tier.limit - weighted - slot.current + slot.lease))
+        : 0,
+      reset: (slot.window + 1) * tier.windowMs,
+      pending: NO_PENDING,
+    };
+  };
+
+  const drain = async (tierName: string, tier: TierLimit, key: string, slot: Slot) => {
+    slot.running = true;
+    const base = `${prefix}:${tierName}:${key}`;
+    const sliding = tier.algorithm === "sliding";
+    while (slot.waiting.length) {
+      while (slot.lease > 0 && slot.waiting.length) {
+        slot.lease--;
+        slot.waiting.shift()!.resolve(true);
+      }
+      if (!slot.waiting.length) break;
+      const taken = slot.waiting;
+      slot.waiting = [];
+      try {
+        const outcome = await store.hit({
+          current: `${base}:${slot.window}`,
+          previous: sliding ? `${base}:${slot.window - 1}` : undefined,
+          previousWeight: weightAt(tier, slot.window, clock.now()),
+          limit: tier.limit,
+          // Long enough to be the previous window of the next one, as Upstash's script.
+          ttlMs: sliding ? tier.windowMs * 2 + 1_000 : tier.windowMs,
+          count: taken.length,
+          lease,
+        });
+        slot.current = outcome.current;
+        slot.previous = outcome.previous;
+        slot.lease += outcome.leased;
+        taken.forEach((w, i) => w.resolve(i < outcome.granted));
+      } catch (error) {
+        for (const w of taken) w.reject(error);
+      }
+    }
+    slot.running = false;
+  };
+
   return {
     name: `embedded (${store.name})`,
-    async limit(identifier: string, tierName: string): Promise<LimitResult> {
-      const tier = tierOf(tiers, tierName);
-      const now = clock.now();
-      const windowMs = tier.windowMs;
-      const window = Math.floor(now / windowMs);
-      const base = `${prefix}:${tierName}:${identifier}`;
-      const sliding = tier.algorithm === "sliding";
-      const outcome = await store.hit({
-        current: `${base}:${window}`,
-        previous: sliding ? `${base}:${window - 1}` : undefined,
-        previousWeight: sliding ? 1 - (now % windowMs) / windowMs : 0,
-        limit: tier.limit,
-        // Long enough to be the previous window of the next one, as Upstash's script.
-        ttlMs: sliding ? windowMs * 2 + 1_000 : windowMs,
-      });
-      return {
-        success: outcome.allowed,
-        limit: tier.limit,
-        remaining: outcome.allowed ? Math.max(0, tier.limit - outcome.used) : 0,
-        reset: (window + 1) * windowMs,
-        pending: NO_PENDING,
-      };
+    limit(identifier: string, tierName: string): Promise<LimitResult> {
+      let tier: TierLimit;
+      try {
+        tier = tierOf(tiers, tierName);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const window = Math.floor(clock.now() / tier.windowMs);
+      const key = `${tierName}:${identifier}`;
+      let slot = slots.get(key);
+      if (!slot || slot.window !== window) {
+        if (slots.size >= 10_000) {
+          // Callers of past windows hold nothing this instance can still use.
+          for (const [k, s] of slots) {
+            if (s.window < window && !s.running) slots.delete(k);
+          }
+        }
+        slot = { window, lease: 0, current: 0, previous: 0, waiting: [], running: false };
+        slots.set(key, slot);
+      }
+      if (slot.lease > 0 && !slot.waiting.length) {
+        slot.lease--;
+        return Promise.resolve(decide(tier, slot, true));
+      }
+      const s = slot;
+      return new Promise<boolean>((resolve, reject) => {
+        s.waiting.push({ resolve, reject });
+        if (!s.running) drain(tierName, tier, identifier, s);
+      }).then((admitted) => decide(tier, s, admitted));
     },
   };
 }

@@ -72,14 +72,56 @@ export interface WindowHit {
   limit: number;
   /** How long the current counter lives, in milliseconds. */
   ttlMs: number;
+  /**
+   * How many requests to count: as many as fit are (a batch of callers
+   * waiting on one counter).
+   * @default 1
+   */
+  count?: number;
+  /**
+   * When all `count` fit: the share (0 to 1) of the room left after them to
+   * reserve as well, for the caller to spend without asking the store again
+   * (a lease). Reserved requests count as made.
+   * @default 0
+   */
+  lease?: number;
 }
 
 /** The outcome of a {@link WindowHit}. */
 export interface WindowOutcome {
-  /** Whether the hit was counted (under the limit). */
+  /** Whether the hit was counted (under the limit): at least one request of `count`. */
   allowed: boolean;
   /** The weighted count after the hit (before it, when refused). */
   used: number;
+  /** How many of `count` were counted. */
+  granted: number;
+  /** How many more were reserved (`lease`). */
+  leased: number;
+  /** The current window's counter after the hit. */
+  current: number;
+  /** The previous window's counter (unweighted). */
+  previous: number;
+}
+
+/**
+ * Counts a hit against counters read as `current` and `previous`: the check
+ * and the count of every store, in one place.
+ */
+export function countHit(hit: WindowHit, current: number, previous: number): WindowOutcome {
+  const weighted = Math.floor(previous * hit.previousWeight);
+  const room = Math.max(0, hit.limit - weighted - current);
+  const count = hit.count ?? 1;
+  const granted = Math.min(count, room);
+  const leased = granted === count && hit.lease ? Math.floor((room - granted) * hit.lease) : 0;
+  const after = current + granted + leased;
+  return {
+    allowed: granted > 0,
+    used: weighted + (granted ? after : current),
+    granted,
+    leased,
+    current: after,
+    previous,
+  };
 }
 
 /** Where the embedded limiter keeps its counters; each hit is atomic. */
@@ -175,14 +217,12 @@ export class MemoryStore implements NonceStore, WindowStore, ValueStore {
   hit(hit: WindowHit): Promise<WindowOutcome> {
     const current = this.#read(hit.current) ?? 0;
     const previous = hit.previous ? this.#read(hit.previous) ?? 0 : 0;
-    const weighted = Math.floor(previous * hit.previousWeight);
-    if (weighted + current >= hit.limit) {
-      return Promise.resolve({ allowed: false, used: weighted + current });
-    }
+    const outcome = countHit(hit, current, previous);
+    if (outcome.current === current) return Promise.resolve(outcome);
     const entry = this.#entries.get(hit.current);
-    if (entry && current > 0) entry.value = current + 1; // keep the first hit's expiry
-    else this.#write(hit.current, 1, hit.ttlMs);
-    return Promise.resolve({ allowed: true, used: weighted + current + 1 });
+    if (entry && current > 0) entry.value = outcome.current; // keep the first hit's expiry
+    else this.#write(hit.current, outcome.current, hit.ttlMs);
+    return Promise.resolve(outcome);
   }
 
   #read(key: string): number | undefined {
@@ -376,10 +416,9 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
       const counted = current;
       const previous = prev && live(prev.value, now) ? prev.value!.n : 0;
       const outcomes = hits.map((hit): WindowOutcome => {
-        const weighted = Math.floor(previous * hit.previousWeight);
-        if (weighted + current >= hit.limit) return { allowed: false, used: weighted + current };
-        current++;
-        return { allowed: true, used: weighted + current };
+        const outcome = countHit(hit, current, previous);
+        current = outcome.current;
+        return outcome;
       });
       if (current === counted) return outcomes; // all refused: nothing to write
       const exp = counted > 0 ? cur.value!.exp : now + first.ttlMs;

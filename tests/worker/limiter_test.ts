@@ -198,3 +198,46 @@ Deno.test("embedded limiter: two instances on one Deno KV share one limit", asyn
     kv.close();
   }
 });
+
+Deno.test("embedded limiter: a lease admits without asking the store, never over the limit", async () => {
+  const clock = new FakeClock({ start: 60_000 * 29_000_000 });
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let asked = 0;
+    const counting = (store: WindowStore): WindowStore => ({
+      name: store.name,
+      hit: (hit) => (asked++, store.hit(hit)),
+    });
+    const tiers = { t: tier(1_000) };
+    const solo = embeddedLimiter({ store: counting(new MemoryStore({ clock })), tiers, clock });
+    const first = await hits(solo, "k", 100);
+    assert.ok(first.every(Boolean));
+    assert.ok(asked <= 2, `asked the store ${asked} times for 100 requests`);
+    assert.equal((await solo.limit("k", "t")).remaining, 1_000 - 101);
+
+    // Two instances taking turns, one request at a time: the leases of both
+    // never add up to more than the limit, and the last requests ask the store.
+    asked = 0;
+    const a = embeddedLimiter({ store: counting(new DenoKvStore({ kv, clock })), tiers, clock });
+    const b = embeddedLimiter({ store: counting(new DenoKvStore({ kv, clock })), tiers, clock });
+    let admitted = 0;
+    for (let i = 0; i < 1_500; i++) {
+      if ((await (i % 2 ? a : b).limit("shared", "t")).success) admitted++;
+    }
+    assert.ok(admitted <= 1_000 && admitted >= 990, `admitted ${admitted}`);
+    assert.ok(asked < 1_500, `asked ${asked}`);
+
+    // Without a lease every request asks the store.
+    asked = 0;
+    const exact = embeddedLimiter({
+      store: counting(new MemoryStore({ clock })),
+      tiers,
+      clock,
+      lease: 0,
+    });
+    await hits(exact, "k", 10);
+    assert.equal(asked, 10);
+  } finally {
+    kv.close();
+  }
+});
