@@ -8,7 +8,6 @@
 
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import type { EsiClient } from "../src/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -16,10 +15,9 @@ import { fail, type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
 import type { CallerLimiter } from "./limiter.ts";
 import { callerAuth, type ClientAddress, type TokenVerifier } from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
+import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
-import { requestLog } from "./middleware/request_log.ts";
-import { secureDefaults } from "./middleware/secure_headers.ts";
 import { esiProxy } from "./routes/esi.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -164,9 +162,8 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   } = deps;
 
   const app = new Hono<GatewayEnv>();
-  app.use(requestId({ limitLength: 128 }));
-  app.use(requestLog({ logger, metrics: gatewayMetrics, clock }));
-  app.use(secureDefaults());
+  // Request id, secure headers, one log line: one middleware.
+  app.use(front({ logger, metrics: gatewayMetrics, clock }));
   if (config.corsOrigins.length) {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],

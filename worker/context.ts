@@ -57,8 +57,9 @@ export interface GatewayEnv {
     /** Extra fields for the request's log line. */
     log: Record<string, unknown>;
     /**
-     * The caller's `RateLimit-*` headers, once counted: also set with
-     * `c.header`, but an answer prepared ahead (a cache hit) adds them itself.
+     * The caller's `RateLimit-*` headers, once counted: the rate-limit
+     * middleware sets them on the answer, except on one prepared ahead (a
+     * cache hit, marked with `markSecured`), which adds them itself.
      */
     rateLimitHeaders: Record<string, string> | undefined;
   };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { redactUrl } from "../../src/http/url.ts";
 import type { GatewayEnv, Logger } from "../context.ts";
@@ -46,22 +46,41 @@ export function requestLog(
     const started = clock.now();
     c.set("log", {});
     await next();
-    const { path, query } = rawTarget(c.req.url);
-    const status = c.res.status;
-    const log = c.get("log");
-    metrics?.requests.inc({ route: routeLabel(path, log.route), method: c.req.method, status });
-    logger({
-      level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
-      msg: "request",
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      // A login's state is single use, but still nobody's business in a log.
-      path: redactUrl(path + query).replace(/([?&]state=)[^&#]*/g, "$1<redacted>"),
-      status,
-      durationMs: clock.now() - started,
-      ...log,
-    });
+    logRequest(c, started, { logger, metrics, clock });
   };
+}
+
+/**
+ * Counts and logs an answered request (what {@link requestLog} does once the
+ * handlers are done).
+ *
+ * @param c The context, answered.
+ * @param started When the request started, by `clock`.
+ * @param options The logger, metrics and clock.
+ */
+export function logRequest(
+  c: Context<GatewayEnv>,
+  started: number,
+  { logger, metrics, clock = systemClock }: RequestLogOptions,
+): void {
+  const { path, query } = rawTarget(c.req.url);
+  const status = c.res.status;
+  const log = c.get("log");
+  const method = c.req.method;
+  metrics?.requests.inc({ route: routeLabel(path, log.route), method, status });
+  logger({
+    level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+    msg: "request",
+    requestId: c.get("requestId"),
+    method,
+    // A login's state is single use, but still nobody's business in a log.
+    path: query || path.includes("&")
+      ? redactUrl(path + query).replace(/([?&]state=)[^&#]*/g, "$1<redacted>")
+      : path,
+    status,
+    durationMs: clock.now() - started,
+    ...log,
+  });
 }
 
 const fixedRoutes = new Set([

@@ -49,6 +49,16 @@ export function markSecured(res: Response): Response {
 }
 
 /**
+ * Whether a response was marked with {@link markSecured}.
+ *
+ * @param res The response.
+ * @returns `true` when it carries the secure headers already.
+ */
+export function isSecured(res: Response): boolean {
+  return complete.has(res);
+}
+
+/**
  * Sets {@link SECURE_HEADERS} on every answer (replacing the handler's) and
  * removes `X-Powered-By`, as `secureHeaders()` does, except on answers
  * marked with {@link markSecured}.

@@ -219,8 +219,7 @@ const prepared = new WeakMap<CacheEntry, Prepared>();
 /**
  * A cache hit's answer: a clone of the entry's prepared response (its ESI
  * headers, `Vary`, `X-Esikit-Cache`, the secure headers) with this request's
- * `X-Request-Id` and `RateLimit-*`. A handler's own Response drops what
- * middleware set with `c.header`, so those two are added here.
+ * `RateLimit-*` (the middleware leaves them to it); `front` adds `X-Request-Id`.
  */
 function preparedHit(c: Context<GatewayEnv>, entry: CacheEntry, usesToken: boolean): Response {
   let slot = prepared.get(entry);
@@ -238,8 +237,6 @@ function preparedHit(c: Context<GatewayEnv>, entry: CacheEntry, usesToken: boole
     });
   }
   const res = base.clone();
-  const id = c.get("requestId");
-  if (id !== undefined) res.headers.set("X-Request-Id", id);
   const limits = c.get("rateLimitHeaders");
   if (limits) { for (const name in limits) res.headers.set(name, limits[name]); }
   return markSecured(res);
