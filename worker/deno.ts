@@ -25,9 +25,11 @@ import { TieredCache } from "../src/cache/tiered.ts";
 
 /**
  * A logger that writes JSON lines to standard output in batches: one write
- * per turn of the event loop rather than one per line, which under load costs
- * a third of a cache hit's time otherwise. `flush()` writes what is left.
+ * every `intervalMs` (or every 512 lines) rather than one per line, which
+ * under load costs a third of a cache hit's time otherwise. `flush()` writes
+ * what is left (the entry calls it on shutdown).
  *
+ * @param intervalMs The longest a line waits to be written.
  * @returns The logger and its flush.
  * @example
  * ```ts ignore
@@ -36,22 +38,29 @@ import { TieredCache } from "../src/cache/tiered.ts";
  * flush();
  * ```
  */
-export function stdoutLogger(): { logger: Logger; flush(): void } {
+export function stdoutLogger(intervalMs = 20): { logger: Logger; flush(): void } {
   const encoder = new TextEncoder();
-  let lines: string[] = [];
+  let text = "";
+  let lines = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
     timer = undefined;
-    if (!lines.length) return;
-    const text = lines.join("\n") + "\n";
-    lines = [];
+    if (!lines) return;
     const bytes = encoder.encode(text);
+    text = "";
+    lines = 0;
     for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
   };
   const logger: Logger = (record) => {
-    lines.push(JSON.stringify({ time: new Date().toISOString(), ...record }));
-    if (lines.length >= 512) flush();
-    else timer ??= setTimeout(flush, 0);
+    // The record's own fields after the time, without copying it into another
+    // object (unless it has a time of its own, which wins as it did).
+    const fields = JSON.stringify("time" in record ? { ...record, time: undefined } : record);
+    const time = "time" in record ? JSON.stringify(record.time) : `"${new Date().toISOString()}"`;
+    text += `{"time":${time}${fields.length > 2 ? "," : ""}${fields.slice(1)}\n`;
+    if (++lines >= 512) flush();
+    // Per turn of the event loop would be one write per request when requests
+    // finish one at a time; a short interval batches them all the same.
+    else timer ??= setTimeout(flush, intervalMs);
   };
   return {
     logger,
