@@ -131,7 +131,7 @@ export interface UpstashCacheOptions {
  *
  * const cache = new UpstashCache({
  *   url: "https://eu1-example.upstash.io",
- *   token: "…", // from your secrets, e.g. Deno.env.get("UPSTASH_REDIS_REST_TOKEN")
+ *   token: "…", // from your secrets: UPSTASH_REDIS_REST_TOKEN
  *   hooks: { storeError: [(e) => console.warn(e.error.message)] },
  * });
  * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", cache });

@@ -68,7 +68,7 @@ export interface WebCacheOptions {
 
 /**
  * A {@link CacheStore} on the Web Cache API, for Cloudflare Workers (where
- * it is free and local to the data centre) and Deno. Expiry is checked on
+ * it is free and local to the data centre) and Deno; expiry is checked on
  * read, failures are reported through `hooks.storeError` and read as misses.
  *
  * @example

@@ -1,8 +1,8 @@
 /**
- * `deno task gen [path-or-url]`: reads ESI's OpenAPI 3.0 spec and writes the
- * generated files beside this one: `paths.gen.ts` (types, by
- * openapi-typescript), `operations.gen.ts` (the per-operation metadata table)
- * and `scopes.gen.ts` (the scope and role unions).
+ * The generator of `src/spec/`: from ESI's OpenAPI 3.0 spec, `paths.gen.ts`
+ * (types, by openapi-typescript), `operations.gen.ts` (the per-operation
+ * metadata table) and `scopes.gen.ts` (the scope and role unions). Run it
+ * with `deno task gen [path-or-url]` (`.ci/gen.ts` reads and writes the files).
  *
  * The output is deterministic: everything is sorted with code-unit order (not
  * the locale's) and nothing depends on the time or the machine, so CI can
@@ -463,32 +463,39 @@ export async function renderPaths(
     out.join("\n").trimEnd() + "\n";
 }
 
-async function loadSpec(source: string | URL): Promise<Json> {
-  if (typeof source === "string" && /^https?:\/\//.test(source)) {
-    const res = await fetch(source, { headers: { accept: "application/json" } });
-    if (!res.ok) fail(`Cannot fetch the spec from "${source}": HTTP ${res.status}`);
-    return await res.json();
-  }
-  return JSON.parse(await Deno.readTextFile(source));
+/** What one run of the generator produces. */
+export interface GeneratedSpec {
+  /** The generated files' texts, by file name (they live in `src/spec/`). */
+  files: Record<string, string>;
+  /** How many operations the spec has. */
+  operations: number;
+  /** The spec's compatibility date. */
+  date: string;
 }
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const root = new URL("../../", import.meta.url);
-  const source = Deno.args[0] ?? new URL("../shared/esi/openapi-3.0.json", root);
-  const spec = await loadSpec(source);
+/**
+ * Generates the files of `src/spec/` from a parsed OpenAPI 3.0 spec. Pure:
+ * reading the spec and writing the files is the command line's business
+ * (`deno task gen`, in `.ci/gen.ts`).
+ *
+ * @param spec The parsed spec.
+ * @returns The files' texts and what they cover.
+ * @example
+ * ```ts ignore
+ * import { generateSpecFiles } from "./generate.ts";
+ * const { files } = await generateSpecFiles(JSON.parse(await (await fetch(specUrl)).text()));
+ * ```
+ */
+export async function generateSpecFiles(spec: Json): Promise<GeneratedSpec> {
   const date = specDate(spec);
   const metas = operationMetas(spec);
-  const files: Record<string, string> = {
-    "operations.gen.ts": renderOperations(metas, date),
-    "scopes.gen.ts": renderScopes(spec, metas, date),
-    "paths.gen.ts": await renderPaths(spec, metas, date),
+  return {
+    files: {
+      "operations.gen.ts": renderOperations(metas, date),
+      "scopes.gen.ts": renderScopes(spec, metas, date),
+      "paths.gen.ts": await renderPaths(spec, metas, date),
+    },
+    operations: metas.length,
+    date,
   };
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.writeTextFile(new URL(name, import.meta.url), text);
-  }
-  const ms = Math.round(performance.now() - started);
-  console.log(`Generated ${metas.length} operations (compatibility date ${date}) in ${ms} ms`);
 }
-
-if (import.meta.main) await main();

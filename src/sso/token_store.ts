@@ -44,12 +44,18 @@ export interface StoredToken {
  * character; a {@link TokenManager} refreshes one character at a time, so a
  * store needs no locking of its own within one process.
  *
- * @example A store over Deno KV
+ * @example A store over a key-value database (Deno KV has this shape)
  * ```ts ignore
  * import type { StoredToken, TokenStore } from "@esikit/esi";
  *
+ * interface Kv {
+ *   get<T>(key: unknown[]): Promise<{ value: T | null }>;
+ *   set(key: unknown[], value: unknown): Promise<unknown>;
+ *   delete(key: unknown[]): Promise<void>;
+ * }
+ *
  * class KvTokenStore implements TokenStore {
- *   constructor(private kv: Deno.Kv) {}
+ *   constructor(private kv: Kv) {}
  *   async get(id: number) { return (await this.kv.get<StoredToken>(["tokens", id])).value ?? undefined; }
  *   async set(id: number, record: StoredToken) { await this.kv.set(["tokens", id], record); }
  *   async delete(id: number) { await this.kv.delete(["tokens", id]); }
