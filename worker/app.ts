@@ -200,7 +200,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       clock,
     }),
   );
-  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock, prepareHits }));
+  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics }));
 
   app.notFound((c) => fail(c, 404, `Cannot find "${rawTarget(c.req.url).path}"`));
   app.onError((error, c) => {

@@ -34,6 +34,8 @@ export class GatewayMetrics {
   readonly storeErrors: Counter<"store" | "operation">;
   /** `gateway_auth_failures_total{reason}`. */
   readonly authFailures: Counter<"reason">;
+  /** `gateway_prepared_hits_total{route}`. */
+  readonly preparedHits: Counter<"route">;
 
   /** @param options The registry to define the series in. */
   constructor({ registry }: { registry: MetricsRegistry }) {
@@ -59,6 +61,13 @@ export class GatewayMetrics {
       help:
         "Caller credentials refused: token_invalid, token_unverifiable, session_invalid, signature.",
       labelNames: ["reason"],
+    });
+    this.preparedHits = registry.counter({
+      name: "gateway_prepared_hits_total",
+      help:
+        "Public requests seen before that the gateway answered from a prepared cache hit, without a client call (so not in esi_requests_total), by route template.",
+      labelNames: ["route"],
+      overflowLabels: ["route"],
     });
   }
 }

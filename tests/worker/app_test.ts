@@ -117,7 +117,7 @@ Deno.test("every answer: a request id, secure headers, one JSON log line", async
     await res.body?.cancel();
     assert.equal(res.headers.get("X-Request-Id"), "caller-id-42");
     assert.equal(res.headers.get("X-Content-Type-Options"), "nosniff");
-    assert.equal(res.headers.get("X-Frame-Options"), "SAMEORIGIN");
+    assert.equal(res.headers.get("X-Frame-Options"), "DENY");
     assert.ok(res.headers.has("Strict-Transport-Security"));
     assert.equal(res.headers.get("Access-Control-Allow-Origin"), null); // CORS is off by default
 

@@ -209,6 +209,10 @@ Deno.test("proxy: a character's cached answer is never served to another", async
     assert.deepEqual(await ask(1001), ["seen by 1001", "miss"]);
     assert.deepEqual(await ask(1002), ["seen by 1002", "miss"]);
     assert.deepEqual(await ask(1001), ["seen by 1001", "hit"]);
+    // Hit after hit, each character keeps its own (token calls always go through the client).
+    assert.deepEqual(await ask(1002), ["seen by 1002", "hit"]);
+    assert.deepEqual(await ask(1001), ["seen by 1001", "hit"]);
+    assert.deepEqual(await ask(1002), ["seen by 1002", "hit"]);
     assert.equal(sim.requests.length, 2);
     assert.equal(sim.requests[0].headers["authorization"], "Bearer <redacted>");
   });

@@ -70,12 +70,15 @@ Deno.test("metrics: after scripted traffic the exposition has exact counts, pars
     assert.equal(value("gateway_rate_limited_total", { tier: "anonymous" }), 1);
     assert.equal(value("gateway_auth_failures_total", { reason: "token_invalid" }), 1);
 
-    // The client's series, on the same registry: one call went upstream, two were hits.
+    // The client's series, on the same registry: one call went upstream, the
+    // next was a hit; the third, a request seen before, the gateway answered
+    // from its prepared hit without calling the client.
     const esiCalls = families.get("esi_requests_total")!.samples;
     assert.deepEqual(
       esiCalls.map((s) => [s.labels.route, s.labels.status, s.labels.cache, s.value]),
-      [["/status", "200", "miss", 1], ["/status", "200", "hit", 2]],
+      [["/status", "200", "miss", 1], ["/status", "200", "hit", 1]],
     );
+    assert.equal(value("gateway_prepared_hits_total", { route: "/status" }), 1);
     assert.equal(sim.requests.length, 1);
 
     for (const secret of [METRICS_TOKEN, BAD_TOKEN, "bad-token-payload", "wrong-token"]) {

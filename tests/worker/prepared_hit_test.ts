@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import { secureHeaders } from "hono/secure-headers";
 import { SECURE_HEADERS } from "../../worker/middleware/secure_headers.ts";
+import { MemoryCache } from "../../src/cache/memory.ts";
+import type { CacheEntry } from "../../src/cache/store.ts";
+import { FakeClock } from "../../src/testing/mod.ts";
+import { PreparedHits } from "../../worker/prepared_hits.ts";
 import { withSimulator } from "./helpers.ts";
 
-/** A response's headers, lower-case names, sorted. */
-function headersOf(res: Response): Record<string, string> {
-  return Object.fromEntries(res.headers);
+/** A memory cache that counts its reads: a read means the client was called. */
+class CountingCache extends MemoryCache {
+  reads = 0;
+  override get(key: string): Promise<CacheEntry | undefined> {
+    this.reads++;
+    return super.get(key);
+  }
 }
 
 /** Headers that describe one exchange or one request: not expected equal between two answers. */
@@ -20,14 +26,39 @@ function comparable(res: Response): Record<string, string> {
   );
 }
 
-Deno.test("secure headers: the gateway's set is hono's secureHeaders() defaults", async () => {
-  const app = new Hono();
-  app.use(secureHeaders());
-  app.get("/", (c) => c.body(null, 204));
-  const res = await app.request("/");
-  const expected = headersOf(res);
-  const ours = Object.fromEntries(SECURE_HEADERS.map(([n, v]) => [n.toLowerCase(), v]));
-  assert.deepEqual(ours, expected);
+Deno.test("secure headers: OWASP's API set on every kind of answer, and nothing for HTML", async () => {
+  const owasp = {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "strict-transport-security": "max-age=15552000; includeSubDomains",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+  };
+  assert.deepEqual(
+    Object.fromEntries(SECURE_HEADERS.map(([n, v]) => [n.toLowerCase(), v])),
+    owasp,
+  );
+  await withSimulator({}, async ({ app }) => {
+    const answers = [
+      await app.request("/healthz"), // prepared
+      await app.request("/esi/status"), // miss, built
+      await app.request("/esi/status"), // hit through the client, prepared
+      await app.request("/esi/status"), // hit seen before, without the client
+      await app.request("/esi/nowhere"), // refusal
+    ];
+    assert.deepEqual(answers.map((r) => r.headers.get("x-esikit-cache")), [
+      null,
+      "miss",
+      "hit",
+      "hit",
+      null,
+    ]);
+    for (const res of answers) {
+      await res.body?.cancel();
+      for (const [name, value] of Object.entries(owasp)) assert.equal(res.headers.get(name), value);
+      assert.equal(res.headers.get("x-xss-protection"), null);
+      assert.equal(res.headers.get("referrer-policy"), null);
+    }
+  });
 });
 
 Deno.test("prepared hit: same headers as a built one, plus this request's id and limits", async () => {
@@ -108,8 +139,89 @@ Deno.test("prepared hit: CORS headers are still added", async () => {
       assert.match(hit.headers.get("vary")!, /X-Compatibility-Date.*Origin/);
       assert.equal(hit.headers.get("x-request-id"), "cors-1");
       assert.ok(hit.headers.has("ratelimit-remaining"));
-      assert.equal(hit.headers.get("x-frame-options"), "SAMEORIGIN");
+      assert.equal(hit.headers.get("x-frame-options"), "DENY");
       await hit.body?.cancel();
     },
   );
+});
+
+Deno.test("prepared hit: a public request seen before skips the client while its entry is fresh", async () => {
+  const clock = new FakeClock();
+  const cache = new CountingCache({ clock });
+  await withSimulator({ clock, cache }, async ({ app, sim, logs }) => {
+    const ask = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await app.request(path, { headers });
+      const body = await res.text();
+      return [res.status, res.headers.get("x-esikit-cache"), body] as const;
+    };
+    const [, , body] = await ask("/esi/status");
+    assert.deepEqual([cache.reads, sim.requests.length], [1, 1]); // miss
+    assert.deepEqual(await ask("/esi/status"), [200, "hit", body]);
+    assert.equal(cache.reads, 2); // a hit through the client
+    assert.deepEqual(await ask("/esi/status"), [200, "hit", body]);
+    assert.deepEqual(await ask("/esi/status"), [200, "hit", body]);
+    assert.equal(cache.reads, 2); // seen before: answered without the client
+    const line = logs.findLast((l) => l.msg === "request")!;
+    assert.equal(line.cache, "hit");
+    assert.equal(line.attempts, 0);
+    assert.equal(typeof line.esiRequestId, "string");
+
+    // Another compatibility date, If-None-Match or HEAD: through the client.
+    await ask("/esi/status", { "X-Compatibility-Date": "2025-08-26" });
+    await ask("/esi/status", { "If-None-Match": '"other"' });
+    await (await app.request("/esi/status", { method: "HEAD" })).body?.cancel();
+    assert.equal(cache.reads, 5);
+    // Another target is checked on its own, every time.
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await ask("/esi/status?datasource=tranquility"))[0], 400);
+    }
+
+    // Once the entry expires, the client revalidates it with ESI.
+    clock.advance(31_000);
+    const upstream = sim.requests.length;
+    assert.deepEqual((await ask("/esi/status")).slice(0, 1), [200]);
+    assert.equal(cache.reads, 6);
+    assert.equal(sim.requests.length, upstream + 1);
+  });
+});
+
+Deno.test("prepared hit: a refused caller gets no remembered answer", async () => {
+  await withSimulator({ env: { RATE_LIMIT: "3" } }, async ({ app }) => {
+    for (let i = 0; i < 3; i++) await (await app.request("/esi/status")).body?.cancel();
+    const refused = await app.request("/esi/status");
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get("x-esikit-cache"), null);
+    await refused.body?.cancel();
+  });
+});
+
+Deno.test("PreparedHits: remembers public requests within its bounds, oldest forgotten first", () => {
+  const clock = new FakeClock();
+  const hits = new PreparedHits({ clock, maxRequests: 2, maxBytes: 10 });
+  const entry = (bytes: number, ttlMs = 60_000): CacheEntry => ({
+    status: 200,
+    headers: { "content-type": "application/json", etag: '"e"' },
+    body: new Uint8Array(bytes),
+    storedAt: clock.now(),
+    expiresAt: clock.now() + ttlMs,
+  });
+  const a = hits.prepare(entry(4), false, "a");
+  hits.prepare(entry(4), false, "b");
+  assert.equal(hits.lookup("a"), a);
+  hits.prepare(entry(4), false, "c"); // a third request: "a" goes
+  assert.deepEqual(["a", "b", "c"].map((k) => hits.lookup(k) !== undefined), [false, true, true]);
+  hits.prepare(entry(8), false, "d"); // 8 bytes: both others go to stay within 10
+  assert.deepEqual(["b", "c", "d"].map((k) => hits.lookup(k) !== undefined), [false, false, true]);
+  hits.prepare(entry(11), false, "e"); // larger than the bound: not remembered
+  assert.equal(hits.lookup("e"), undefined);
+  hits.prepare(entry(1), true, "f"); // a character's answer: never remembered by request
+  assert.equal(hits.lookup("f"), undefined);
+  hits.prepare(entry(1, 1_000), false, "g");
+  clock.advance(1_000);
+  assert.equal(hits.lookup("g"), undefined, "forgotten once its entry expires");
+
+  const res = hits.answer(a, { "RateLimit-Remaining": "7" });
+  assert.equal(res.headers.get("ratelimit-remaining"), "7");
+  assert.equal(res.headers.get("x-esikit-cache"), "hit");
+  assert.equal(a.headers.get("ratelimit-remaining"), null, "the prepared answer is untouched");
 });

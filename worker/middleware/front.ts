@@ -1,8 +1,8 @@
 /**
- * The gateway's one global middleware: what `requestId()`, `requestLog()`
- * and `secureDefaults()` do, in one step and without `c.header` (which
- * makes Hono build every answer's headers twice). Every answer gets its
- * `X-Request-Id` and the secure headers, and is logged once.
+ * The gateway's one global middleware: what hono's `requestId()` and
+ * `secureHeaders()` do, and the log line, in one step and without
+ * `c.header` (which makes Hono build every answer's headers twice). Every
+ * answer gets its `X-Request-Id` and the secure headers, and is logged once.
  *
  * @module
  */

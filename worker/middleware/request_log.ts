@@ -4,14 +4,14 @@
  * @module
  */
 
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { redactUrl } from "../../src/http/url.ts";
 import type { GatewayEnv, Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { rawTarget } from "../safe_path.ts";
 
-/** Options of {@link requestLog}. */
+/** Options of {@link logRequest}. */
 export interface RequestLogOptions {
   /** Where the line goes. */
   logger: Logger;
@@ -25,34 +25,9 @@ export interface RequestLogOptions {
 }
 
 /**
- * Logs each request once it is answered: request id, method, path (secret
+ * Counts and logs an answered request: request id, method, path (secret
  * query values redacted), status, duration, and what the handlers added
  * (`c.var.log`: cache outcome, caller, ESI's request id).
- *
- * @param options The logger and the clock.
- * @returns The middleware.
- * @example
- * ```ts
- * import { Hono } from "hono";
- * import { requestLog } from "./request_log.ts";
- * import { jsonLogger } from "../context.ts";
- * new Hono().use(requestLog({ logger: jsonLogger }));
- * ```
- */
-export function requestLog(
-  { logger, metrics, clock = systemClock }: RequestLogOptions,
-): MiddlewareHandler<GatewayEnv> {
-  return async function requestLog(c, next) {
-    const started = clock.now();
-    c.set("log", {});
-    await next();
-    logRequest(c, started, { logger, metrics, clock });
-  };
-}
-
-/**
- * Counts and logs an answered request (what {@link requestLog} does once the
- * handlers are done).
  *
  * @param c The context, answered.
  * @param started When the request started, by `clock`.

@@ -1,31 +1,28 @@
 /**
- * Hono's `secureHeaders()` defaults on every answer, with a way out for
- * answers prepared ahead (cache hits): they already carry the set, and
- * setting a dozen headers on each would cost more than the rest of a hit.
+ * The security headers every answer carries (the `front` middleware sets
+ * them), with a way out for answers prepared ahead (cache hits, `/healthz`),
+ * which carry them already.
  *
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
-import type { GatewayEnv } from "../context.ts";
-
 /**
- * The headers `secureHeaders()` from `hono/secure-headers` sets with its
- * default options (a test holds the two equal).
+ * The security headers OWASP's REST Security Cheat Sheet asks of every API
+ * response, the gateway's only kind (it serves JSON and redirects, never
+ * HTML): no framing (`Content-Security-Policy` `frame-ancestors 'none'`, and
+ * `X-Frame-Options` for older browsers), no active content, no MIME sniffing,
+ * HTTPS only. Its `Cache-Control: no-store` is left to each answer: ESI's
+ * caching headers are what a gateway of cached answers passes on. The
+ * HTML-page headers of `hono/secure-headers` (`Referrer-Policy`,
+ * `X-XSS-Protection`, `Origin-Agent-Cluster`…) protect nothing on JSON and
+ * cost every answer, a cache hit most of all: each header is ~0.35 µs of it.
  */
 export const SECURE_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
   [
-    ["Cross-Origin-Resource-Policy", "same-origin"],
-    ["Cross-Origin-Opener-Policy", "same-origin"],
-    ["Origin-Agent-Cluster", "?1"],
-    ["Referrer-Policy", "no-referrer"],
+    ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
     ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
     ["X-Content-Type-Options", "nosniff"],
-    ["X-DNS-Prefetch-Control", "off"],
-    ["X-Download-Options", "noopen"],
-    ["X-Frame-Options", "SAMEORIGIN"],
-    ["X-Permitted-Cross-Domain-Policies", "none"],
-    ["X-XSS-Protection", "0"],
+    ["X-Frame-Options", "DENY"],
   ] as const,
 );
 
@@ -33,7 +30,7 @@ const complete = new WeakSet<Response>();
 
 /**
  * Marks a response as already carrying {@link SECURE_HEADERS} (and no
- * `X-Powered-By`): {@link secureDefaults} leaves it as it is.
+ * `X-Powered-By`): the `front` middleware leaves it as it is.
  *
  * @param res The response.
  * @returns The same response.
@@ -56,27 +53,4 @@ export function markSecured(res: Response): Response {
  */
 export function isSecured(res: Response): boolean {
   return complete.has(res);
-}
-
-/**
- * Sets {@link SECURE_HEADERS} on every answer (replacing the handler's) and
- * removes `X-Powered-By`, as `secureHeaders()` does, except on answers
- * marked with {@link markSecured}.
- *
- * @returns The middleware.
- * @example
- * ```ts
- * import { Hono } from "hono";
- * import { secureDefaults } from "./secure_headers.ts";
- * new Hono().use(secureDefaults());
- * ```
- */
-export function secureDefaults(): MiddlewareHandler<GatewayEnv> {
-  return async function secureDefaults(c, next) {
-    await next();
-    const res = c.res;
-    if (complete.has(res)) return;
-    for (const [name, value] of SECURE_HEADERS) res.headers.set(name, value);
-    res.headers.delete("X-Powered-By");
-  };
 }

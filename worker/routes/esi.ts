@@ -14,7 +14,6 @@ import {
   type RequestOptions,
   storedEntryOf,
 } from "../../src/client.ts";
-import type { CacheEntry } from "../../src/cache/store.ts";
 import type { QueryValue } from "../../src/http/url.ts";
 import { coerceQuery } from "../../src/http/query.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
@@ -32,7 +31,9 @@ import {
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
 import { type Caller, fail, type GatewayEnv } from "../context.ts";
 import { rawTarget } from "../safe_path.ts";
-import { markSecured, SECURE_HEADERS } from "../middleware/secure_headers.ts";
+import { passHeaders } from "../esi_headers.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import { PreparedHits } from "../prepared_hits.ts";
 
 /** Options of {@link esiProxy}. */
 export interface EsiProxyOptions {
@@ -44,44 +45,16 @@ export interface EsiProxyOptions {
    */
   clock?: Clock;
   /**
-   * Answer a cache hit with a clone of a response prepared once per cached
-   * entry rather than building one with two dozen headers each time: cheap
-   * where `Response.clone()` shares a byte body (Deno). Off on Workers, where
-   * it is not measured.
+   * Answer cache hits from responses prepared once per cached entry and
+   * cloned for each hit, and public requests seen before without a trip
+   * through the client (see `PreparedHits`): cheap where `Response.clone()`
+   * shares a byte body (Deno). Off on Workers, where it is not measured.
    * @default true
    */
   prepareHits?: boolean;
+  /** Counts the hits answered without a client call. */
+  metrics?: GatewayMetrics;
 }
-
-/** ESI's response headers a caller gets, besides those with the prefixes below. */
-const passed = [
-  "content-type",
-  "content-language",
-  "etag",
-  "expires",
-  "last-modified",
-  "cache-control",
-  "x-pages",
-  "x-compatibility-date",
-  "retry-after",
-];
-const passedPrefixes = ["x-esi-", "x-ratelimit-"];
-/**
- * Every header name a cached entry can hold that callers get: on a cache hit
- * these are read one by one, which is several times cheaper than iterating a
- * `Headers` (iteration sorts and lower-cases the whole list).
- */
-const storedNames = [
-  ...passed,
-  "x-esi-request-id",
-  "x-esi-error-limit-remain",
-  "x-esi-error-limit-reset",
-  "x-esi-cache-status",
-  "x-ratelimit-group",
-  "x-ratelimit-limit",
-  "x-ratelimit-remaining",
-  "x-ratelimit-used",
-];
 
 /**
  * The caller's access token can only be used as given: the gateway cannot
@@ -107,12 +80,29 @@ export class CallerTokenRefusedError extends Error {
  * ```
  */
 export function esiProxy(
-  { esi, clock = systemClock, prepareHits = true }: EsiProxyOptions,
+  { esi, clock = systemClock, prepareHits = true, metrics }: EsiProxyOptions,
 ): Handler<GatewayEnv> {
+  const preparedHits = prepareHits ? new PreparedHits({ clock }) : undefined;
   return async function esiProxy(c) {
     const { template, params, operation } = c.get("esiRoute");
+    const target = rawTarget(c.req.url);
+    const date = c.req.header("X-Compatibility-Date");
+    // A public read with nothing to compare: the answer only depends on the target and the date.
+    const remember = preparedHits && c.req.method === "GET" && !operation.scopes.length &&
+        c.req.header("If-None-Match") === undefined
+      ? `${target.path}${target.query}|${date ?? ""}`
+      : undefined;
+    const known = remember !== undefined ? preparedHits?.lookup(remember) : undefined;
+    if (preparedHits && known) {
+      const log = c.get("log");
+      log.cache = "hit";
+      log.esiRequestId = known.headers.get("x-esi-request-id") ?? undefined;
+      log.attempts = 0;
+      metrics?.preparedHits.inc({ route: template });
+      return preparedHits.answer(known, c.get("rateLimitHeaders"));
+    }
     const caller = c.get("caller");
-    const search = new URLSearchParams(rawTarget(c.req.url).query);
+    const search = new URLSearchParams(target.query);
     // `all` is the gateway's own (no ESI operation has it): never sent upstream.
     const all = search.get("all") ?? undefined;
     if (all !== undefined) search.delete("all");
@@ -166,7 +156,6 @@ export function esiProxy(
     let res: EsiResponse<Uint8Array>;
     try {
       let client = esi;
-      const date = c.req.header("X-Compatibility-Date");
       if (date !== undefined) client = client.withCompatibilityDate(date);
       const token = usesToken ? callerToken(caller) : undefined;
       if (all === "true") return await allPages(c, client, template, params, query, token);
@@ -184,11 +173,12 @@ export function esiProxy(
     const log = c.get("log");
     log.esiRequestId = res.meta.requestId;
     log.attempts = res.meta.attempts;
-    if (prepareHits && operation.method === "GET" && c.req.header("If-None-Match") === undefined) {
+    if (preparedHits && operation.method === "GET" && c.req.header("If-None-Match") === undefined) {
       const entry = storedEntryOf(res);
       if (entry && entry.status === 200) {
         log.cache = "hit";
-        return preparedHit(c, entry, usesToken);
+        const base = preparedHits.prepare(entry, usesToken, remember);
+        return preparedHits.answer(base, c.get("rateLimitHeaders"));
       }
     }
     const headers = passHeaders(res.headers, usesToken, res.meta.cache === "hit");
@@ -205,41 +195,6 @@ export function esiProxy(
     if (!headers["content-type"] && res.data.length) headers["content-type"] = "application/json";
     return c.body(res.data as Uint8Array<ArrayBuffer>, res.status as ContentfulStatusCode, headers);
   };
-}
-
-/** Responses prepared for a cached entry: one for public calls, one for token calls. */
-interface Prepared {
-  public?: Response;
-  token?: Response;
-}
-// Keyed by the entry the cache handed out: it goes (and its responses with
-// it) when the cache drops it, and a revalidated entry is a new one.
-const prepared = new WeakMap<CacheEntry, Prepared>();
-
-/**
- * A cache hit's answer: a clone of the entry's prepared response (its ESI
- * headers, `Vary`, `X-Esikit-Cache`, the secure headers) with this request's
- * `RateLimit-*` (the middleware leaves them to it); `front` adds `X-Request-Id`.
- */
-function preparedHit(c: Context<GatewayEnv>, entry: CacheEntry, usesToken: boolean): Response {
-  let slot = prepared.get(entry);
-  if (!slot) prepared.set(entry, slot = {});
-  const kind = usesToken ? "token" : "public";
-  let base = slot[kind];
-  if (!base) {
-    const headers = passHeaders(new Headers(entry.headers), usesToken, true);
-    headers["X-Esikit-Cache"] = "hit";
-    if (!headers["content-type"] && entry.body.length) headers["content-type"] = "application/json";
-    for (const [name, value] of SECURE_HEADERS) headers[name] = value;
-    base = slot[kind] = new Response(entry.body as Uint8Array<ArrayBuffer>, {
-      status: 200,
-      headers,
-    });
-  }
-  const res = base.clone();
-  const limits = c.get("rateLimitHeaders");
-  if (limits) { for (const name in limits) res.headers.set(name, limits[name]); }
-  return markSecured(res);
 }
 
 /**
@@ -286,30 +241,6 @@ function callerToken(caller: Caller): AccessTokenSource | undefined {
         ? Promise.reject(new CallerTokenRefusedError())
         : Promise.resolve(token),
   };
-}
-
-function passHeaders(from: Headers, usesToken: boolean, hit = false): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (hit) {
-    for (const name of storedNames) {
-      const value = from.get(name);
-      if (value !== null) out[name] = value;
-    }
-  } else {
-    for (const [name, value] of from) {
-      if (passed.includes(name) || passedPrefixes.some((p) => name.startsWith(p))) {
-        out[name] = value;
-      }
-    }
-  }
-  out["vary"] = usesToken ? "Authorization, X-Compatibility-Date" : "X-Compatibility-Date";
-  if (usesToken) {
-    // A character's data must not sit in shared caches between the caller and the gateway.
-    const cc = out["cache-control"];
-    out["cache-control"] = cc ? cc.replace(/\bpublic\b/i, "private") : "private";
-    if (!/\bprivate\b/i.test(out["cache-control"])) out["cache-control"] += ", private";
-  }
-  return out;
 }
 
 /** Whether an `If-None-Match` list holds this ETag (weak comparison, as RFC 9110 asks for GET). */

@@ -1,0 +1,172 @@
+/**
+ * Cache hits answered from responses prepared ahead. Building an answer with
+ * two dozen headers costs more than everything else a hit does, so each
+ * cached entry gets its answer built once and each hit clones it. A public
+ * request seen before also skips the client: while the entry it was answered
+ * with is fresh, ESI's answer cannot have changed (the reasoning of
+ * `TieredCache`'s near tier), so the same request gets the same answer.
+ *
+ * @module
+ */
+
+import type { CacheEntry } from "../src/cache/store.ts";
+import { type Clock, systemClock } from "../src/clock.ts";
+import { passHeaders } from "./esi_headers.ts";
+import { markSecured, SECURE_HEADERS } from "./middleware/secure_headers.ts";
+
+/** Options of {@link PreparedHits}. */
+export interface PreparedHitsOptions {
+  /**
+   * The clock freshness is judged by.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * The most public requests remembered (oldest forgotten first).
+   * @default 1000
+   */
+  maxRequests?: number;
+  /**
+   * The most body bytes the remembered requests may hold, besides what the
+   * cache holds of the same entries.
+   * @default 33554432 (32 MiB)
+   */
+  maxBytes?: number;
+}
+
+/** Responses prepared for a cached entry: one for public calls, one for token calls. */
+interface Prepared {
+  public?: Response;
+  token?: Response;
+}
+
+/** A public request's answer, remembered while its entry is fresh. */
+interface Remembered {
+  base: Response;
+  expiresAt: number;
+  bytes: number;
+}
+
+/**
+ * Prepares, remembers and hands out cache-hit answers: each carries ESI's
+ * headers from the entry, `Vary`, `X-Esikit-Cache: hit` and the secure
+ * headers; {@link PreparedHits.answer} adds the request's `RateLimit-*`, and
+ * the `front` middleware its `X-Request-Id`.
+ *
+ * @example
+ * ```ts
+ * import { PreparedHits } from "./prepared_hits.ts";
+ * const hits = new PreparedHits();
+ * const entry = {
+ *   status: 200,
+ *   headers: { etag: '"a"', "content-type": "application/json" },
+ *   body: new TextEncoder().encode("{}"),
+ *   storedAt: 0,
+ *   expiresAt: Date.now() + 60_000,
+ * };
+ * const res = hits.answer(hits.prepare(entry, false, "GET /esi/status|"), undefined);
+ * res.headers.get("x-esikit-cache"); // "hit"
+ * hits.lookup("GET /esi/status|") !== undefined; // true, until the entry expires
+ * ```
+ */
+export class PreparedHits {
+  // Keyed by the entry the cache handed out: it goes (and its responses with
+  // it) when the cache drops it, and a revalidated entry is a new one.
+  readonly #byEntry = new WeakMap<CacheEntry, Prepared>();
+  readonly #byRequest = new Map<string, Remembered>();
+  readonly #clock: Clock;
+  readonly #maxRequests: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  /**
+   * Creates the store of prepared answers.
+   *
+   * @param options The clock and the bounds on remembered requests.
+   */
+  constructor(options: PreparedHitsOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#maxRequests = options.maxRequests ?? 1000;
+    this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  }
+
+  /**
+   * The prepared answer of a public request remembered with
+   * {@link PreparedHits.prepare}, while its entry is fresh.
+   *
+   * @param request The request's key, as given to `prepare`.
+   * @returns The prepared answer (pass it to `answer`), or `undefined`.
+   */
+  lookup(request: string): Response | undefined {
+    const remembered = this.#byRequest.get(request);
+    if (!remembered) return undefined;
+    if (this.#clock.now() < remembered.expiresAt) return remembered.base;
+    this.#forget(request, remembered);
+    return undefined;
+  }
+
+  /**
+   * The entry's prepared answer, built on first use; with a request key, a
+   * public request is remembered until the entry expires.
+   *
+   * @param entry The fresh 200 entry the client answered with.
+   * @param usesToken Whether the call was made with a character's token.
+   * @param request The key of a public request to remember it under.
+   * @returns The prepared answer (pass it to `answer`).
+   */
+  prepare(entry: CacheEntry, usesToken: boolean, request?: string): Response {
+    let slot = this.#byEntry.get(entry);
+    if (!slot) this.#byEntry.set(entry, slot = {});
+    const kind = usesToken ? "token" : "public";
+    let base = slot[kind];
+    if (!base) {
+      const headers = passHeaders(new Headers(entry.headers), usesToken, true);
+      headers["X-Esikit-Cache"] = "hit";
+      if (!headers["content-type"] && entry.body.length) {
+        headers["content-type"] = "application/json";
+      }
+      for (const [name, value] of SECURE_HEADERS) headers[name] = value;
+      base = slot[kind] = new Response(entry.body as Uint8Array<ArrayBuffer>, {
+        status: 200,
+        headers,
+      });
+    }
+    if (request !== undefined && !usesToken) this.#remember(request, base, entry);
+    return base;
+  }
+
+  /**
+   * A hit's answer: a clone of the prepared one with this request's
+   * `RateLimit-*`, marked as carrying the secure headers.
+   *
+   * @param base The prepared answer from `lookup` or `prepare`.
+   * @param rateLimitHeaders The caller's `RateLimit-*`, when counted.
+   * @returns The answer.
+   */
+  answer(base: Response, rateLimitHeaders: Record<string, string> | undefined): Response {
+    const res = base.clone();
+    if (rateLimitHeaders) {
+      for (const name in rateLimitHeaders) res.headers.set(name, rateLimitHeaders[name]);
+    }
+    return markSecured(res);
+  }
+
+  #remember(request: string, base: Response, entry: CacheEntry): void {
+    const known = this.#byRequest.get(request);
+    if (known) this.#forget(request, known);
+    const bytes = entry.body.length;
+    if (bytes > this.#maxBytes) return;
+    // Oldest first: a Map iterates in insertion order.
+    for (const [key, old] of this.#byRequest) {
+      if (this.#byRequest.size < this.#maxRequests && this.#bytes + bytes <= this.#maxBytes) break;
+      this.#forget(key, old);
+    }
+    this.#byRequest.set(request, { base, expiresAt: entry.expiresAt, bytes });
+    this.#bytes += bytes;
+  }
+
+  #forget(request: string, remembered: Remembered): void {
+    this.#byRequest.delete(request);
+    this.#bytes -= remembered.bytes;
+  }
+}
