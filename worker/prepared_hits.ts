@@ -64,9 +64,9 @@ interface Remembered {
  *   storedAt: 0,
  *   expiresAt: Date.now() + 60_000,
  * };
- * const res = hits.answer(hits.prepare(entry, false, "GET /esi/status|"), undefined);
+ * const res = hits.answer(hits.prepare(entry, false, "/esi/status|"), undefined);
  * res.headers.get("x-esikit-cache"); // "hit"
- * hits.lookup("GET /esi/status|") !== undefined; // true, until the entry expires
+ * hits.lookup("/esi/status|") !== undefined; // true, until the entry expires
  * ```
  */
 export class PreparedHits {
