@@ -87,9 +87,10 @@ export function esiProxy(
     const { template, params, operation } = c.get("esiRoute");
     const target = rawTarget(c.req.url);
     const date = c.req.header("X-Compatibility-Date");
+    const ifNoneMatch = c.req.header("If-None-Match");
     // A public read with nothing to compare: the answer only depends on the target and the date.
     const remember = preparedHits && c.req.method === "GET" && !operation.scopes.length &&
-        c.req.header("If-None-Match") === undefined
+        ifNoneMatch === undefined
       ? `${target.path}${target.query}|${date ?? ""}`
       : undefined;
     const known = remember !== undefined ? preparedHits?.lookup(remember) : undefined;
@@ -173,7 +174,7 @@ export function esiProxy(
     const log = c.get("log");
     log.esiRequestId = res.meta.requestId;
     log.attempts = res.meta.attempts;
-    if (preparedHits && operation.method === "GET" && c.req.header("If-None-Match") === undefined) {
+    if (preparedHits && operation.method === "GET" && ifNoneMatch === undefined) {
       const entry = storedEntryOf(res);
       if (entry && entry.status === 200) {
         log.cache = "hit";
@@ -186,7 +187,7 @@ export function esiProxy(
       headers["X-Esikit-Cache"] = res.meta.cache;
       log.cache = res.meta.cache;
       const etag = res.headers.get("etag");
-      if (res.status === 200 && etag && matchesEtag(c.req.header("If-None-Match"), etag)) {
+      if (res.status === 200 && etag && matchesEtag(ifNoneMatch, etag)) {
         delete headers["content-type"];
         return c.body(null, 304, headers);
       }
