@@ -82,6 +82,8 @@ export interface EmbeddedLimiterOptions {
 /** A caller's counter in one window, as this instance knows it. */
 interface Slot {
   window: number;
+  /** The tier's window length: slots of every tier share one map. */
+  windowMs: number;
   /** Requests reserved in the store and not yet admitted. */
   lease: number;
   /** The counters as the store last answered. */
@@ -187,13 +189,16 @@ export function embeddedLimiter(
       const key = `${tierName}:${identifier}`;
       let slot = slots.get(key);
       if (!slot || slot.window !== window) {
-        if (slots.size >= 10_000) {
-          // Callers of past windows hold nothing this instance can still use.
-          for (const [k, s] of slots) {
-            if (s.window < window && !s.running) slots.delete(k);
-          }
-        }
-        slot = { window, lease: 0, current: 0, previous: 0, waiting: [], running: false };
+        if (slots.size >= MAX_SLOTS) forgetSlots(slots, clock.now());
+        slot = {
+          window,
+          windowMs: tier.windowMs,
+          lease: 0,
+          current: 0,
+          previous: 0,
+          waiting: [],
+          running: false,
+        };
         slots.set(key, slot);
       }
       if (slot.lease > 0 && !slot.waiting.length) {
@@ -207,6 +212,25 @@ export function embeddedLimiter(
       }).then((admitted) => decide(tier, s, admitted));
     },
   };
+}
+
+/** The callers an embedded limiter keeps counters for before it forgets some. */
+const MAX_SLOTS = 10_000;
+
+/**
+ * Makes room among the callers' slots: first those of windows that have
+ * ended (they hold nothing usable), then, if that is not a tenth of them, the
+ * oldest. A slot forgotten early loses what it had reserved in the store,
+ * which only admits fewer, never more; a slot waiting on the store is kept.
+ */
+function forgetSlots(slots: Map<string, Slot>, now: number): void {
+  for (const [key, slot] of slots) {
+    if (!slot.running && slot.window < Math.floor(now / slot.windowMs)) slots.delete(key);
+  }
+  for (const [key, slot] of slots) {
+    if (slots.size < MAX_SLOTS * 0.9) break;
+    if (!slot.running) slots.delete(key);
+  }
 }
 
 /** Options of {@link upstashLimiter}. */

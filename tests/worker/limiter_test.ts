@@ -241,3 +241,18 @@ Deno.test("embedded limiter: a lease admits without asking the store, never over
     kv.close();
   }
 });
+
+Deno.test("embedded limiter: forgetting ended windows keeps a longer tier's live slots", async () => {
+  const clock = new FakeClock({ start: 60_000 * 29_000_000 + 1_000 });
+  const tiers = {
+    anonymous: tier(60),
+    gold: { limit: 60, window: "1 h", windowMs: 3_600_000, algorithm: "sliding" } as TierLimit,
+  };
+  const limiter = embeddedLimiter({ store: new MemoryStore({ clock }), tiers, clock });
+  assert.ok((await limiter.limit("key:gold", "gold")).success); // reserves part of the hour
+  for (let i = 0; i < 9_999; i++) await limiter.limit(`ip:${i}`, "anonymous"); // 10,000 slots
+  // A minute on, a new caller makes the limiter forget the minute that ended, not the hour.
+  await clock.advance(60_000);
+  await limiter.limit("ip:new", "anonymous");
+  assert.deepEqual(await hits(limiter, "key:gold", 60, "gold"), [...Array(59).fill(true), false]);
+});
