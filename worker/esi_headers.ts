@@ -30,7 +30,12 @@ const storedNames = [...passed, "x-esi-request-id"];
  * (`ETag`, `Expires`, `Last-Modified`, `Cache-Control`), `X-Pages`, `X-Esi-*`
  * and `X-Ratelimit-*`, with `Vary` added. A character's answer is marked
  * `private`, so that no shared cache between the caller and the gateway
- * keeps it.
+ * keeps it, and varies by `Authorization` and `Cookie` (a session's
+ * character is named by its cookie).
+ *
+ * Freshness is left to `Expires` when ESI sent one: `max-age` counts from
+ * when ESI answered, and an answer served from the cache later, without an
+ * `Age`, would stay fresh downstream for longer than ESI allows.
  *
  * @param from ESI's response headers, or a cached entry's.
  * @param usesToken Whether the call was made with a character's token.
@@ -61,12 +66,29 @@ export function passHeaders(
       }
     }
   }
-  out["vary"] = usesToken ? "Authorization, X-Compatibility-Date" : "X-Compatibility-Date";
-  if (usesToken) {
-    // A character's data must not sit in shared caches between the caller and the gateway.
-    const cc = out["cache-control"];
-    out["cache-control"] = cc ? cc.replace(/\bpublic\b/i, "private") : "private";
-    if (!/\bprivate\b/i.test(out["cache-control"])) out["cache-control"] += ", private";
-  }
+  out["vary"] = usesToken ? "Authorization, Cookie, X-Compatibility-Date" : "X-Compatibility-Date";
+  const cacheControl = callerCacheControl(out["cache-control"], usesToken, "expires" in out);
+  if (cacheControl) out["cache-control"] = cacheControl;
+  else delete out["cache-control"];
   return out;
+}
+
+/**
+ * ESI's `Cache-Control` as a caller gets it: without `max-age` and
+ * `s-maxage` when `Expires` says the same from a fixed point, and `private`
+ * instead of `public` on a character's answer.
+ */
+function callerCacheControl(
+  value: string | undefined,
+  usesToken: boolean,
+  hasExpires: boolean,
+): string | undefined {
+  if (value === undefined && !usesToken) return undefined;
+  const kept = (value ?? "").split(",").map((d) => d.trim()).filter((d) =>
+    d !== "" && !(hasExpires && /^(s-)?max-age\s*=/i.test(d)) &&
+    !(usesToken && /^(public|private)$/i.test(d))
+  );
+  // A character's data must not sit in shared caches between the caller and the gateway.
+  if (usesToken) kept.unshift("private");
+  return kept.length ? kept.join(", ") : undefined;
 }
