@@ -49,6 +49,11 @@ Deno.test("metrics: after scripted traffic the exposition has exact counts, pars
     assert.equal(await get("/esi/status"), 429); // over the limit of 3
     assert.equal(await get("/metrics"), 401);
     assert.equal(await get("/metrics", { Authorization: "Bearer wrong-token-wrong-token" }), 401);
+    // Made-up methods are counted, under one label.
+    for (const method of ["ZZTOP1", "ZZTOP2"]) {
+      const made = await app.request("/healthz", { method });
+      await made.body?.cancel();
+    }
 
     const res = await app.request("/metrics", {
       headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
@@ -67,6 +72,8 @@ Deno.test("metrics: after scripted traffic the exposition has exact counts, pars
     assert.equal(req("/esi/characters/{character_id}/skills", 401), 1);
     assert.equal(req("other", 404), 1);
     assert.equal(req("/metrics", 401), 2);
+    assert.equal(req("/healthz", 404, "other"), 2);
+    assert.ok(!text.includes("ZZTOP"), "a caller's method is no label");
     assert.equal(value("gateway_rate_limited_total", { tier: "anonymous" }), 1);
     assert.equal(value("gateway_auth_failures_total", { reason: "token_invalid" }), 1);
 

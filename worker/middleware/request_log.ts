@@ -7,9 +7,8 @@
 import type { Context } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { redactUrl } from "../../src/http/url.ts";
-import type { GatewayEnv, Logger } from "../context.ts";
+import { type GatewayEnv, type Logger, requestTarget } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { rawTarget } from "../safe_path.ts";
 
 /** Options of {@link logRequest}. */
 export interface RequestLogOptions {
@@ -38,11 +37,15 @@ export function logRequest(
   started: number,
   { logger, metrics, clock = systemClock }: RequestLogOptions,
 ): void {
-  const { path, query } = rawTarget(c.req.url);
+  const { path, query } = requestTarget(c);
   const status = c.res.status;
   const log = c.get("log");
   const method = c.req.method;
-  metrics?.requests.inc({ route: routeLabel(path, log.route), method, status });
+  metrics?.requests.inc({
+    route: routeLabel(path, log.route),
+    method: methods.has(method) ? method : "other",
+    status,
+  });
   logger({
     level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
     msg: "request",
@@ -57,6 +60,9 @@ export function logRequest(
     ...log,
   });
 }
+
+/** Methods counted by name; any other token a caller sends is `other` (labels stay bounded). */
+const methods = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 
 const fixedRoutes = new Set([
   "/healthz",
