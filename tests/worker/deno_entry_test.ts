@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { EsiSimulator } from "../../src/testing/mod.ts";
 import { ConfigError } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
-import { serveGateway } from "../../worker/deno.ts";
+import { serveGateway, stdoutLogger } from "../../worker/deno.ts";
 
 const env = (sim: EsiSimulator) => ({
   PORT: "0",
@@ -129,4 +129,31 @@ Deno.test("deno entry: ESIKIT_UPSTREAM=simulator runs offline against the simula
   } finally {
     await running.close();
   }
+});
+
+Deno.test("stdout logger: JSON lines, time first, written in batches", () => {
+  const writes: string[] = [];
+  const { logger, flush } = stdoutLogger({
+    intervalMs: 60_000,
+    write: (bytes) => (writes.push(new TextDecoder().decode(bytes)), bytes.length),
+  });
+  logger({ level: "info", msg: "request", status: 200, path: '/esi/"quoted"' });
+  logger({ level: "warn", msg: "own time", time: "2026-11-21T10:00:00.000Z" });
+  assert.equal(writes.length, 0, "lines wait for the batch");
+  flush();
+  assert.equal(writes.length, 1);
+  const lines = writes[0].split("\n");
+  assert.equal(lines.pop(), "");
+  const [first, second] = lines.map((line) => JSON.parse(line));
+  assert.deepEqual(Object.keys(first), ["time", "level", "msg", "status", "path"]);
+  assert.ok(Math.abs(Date.parse(first.time) - Date.now()) < 60_000, first.time);
+  assert.equal(first.path, '/esi/"quoted"');
+  assert.deepEqual(second, { time: "2026-11-21T10:00:00.000Z", level: "warn", msg: "own time" });
+
+  // A full batch is written at once, without waiting for the interval.
+  for (let i = 0; i < 512; i++) logger({ level: "info", msg: `line ${i}` });
+  assert.equal(writes.length, 2);
+  assert.equal(writes[1].split("\n").length, 513);
+  flush();
+  assert.equal(writes.length, 2, "nothing left to write");
 });
