@@ -11,7 +11,7 @@ import { cors } from "hono/cors";
 import type { EsiClient } from "../src/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
-import { fail, type GatewayEnv, jsonLogger, type Logger } from "./context.ts";
+import { fail, type GatewayEnv, jsonLogger, type Logger, requestTarget } from "./context.ts";
 import type { CallerLimiter } from "./limiter.ts";
 import { callerAuth, type ClientAddress, type TokenVerifier } from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
@@ -23,7 +23,6 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
-import { rawTarget } from "./safe_path.ts";
 import type { NonceStore } from "./stores.ts";
 
 /** Everything the gateway needs, built by an entry (or a test). */
@@ -202,7 +201,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   );
   app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics }));
 
-  app.notFound((c) => fail(c, 404, `Cannot find "${rawTarget(c.req.url).path}"`));
+  app.notFound((c) => fail(c, 404, `Cannot find "${requestTarget(c).path}"`));
   app.onError((error, c) => {
     logger({
       level: "error",

@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { OperationMeta } from "../src/operation_meta.ts";
 import type { AccessTokenSource, TokenIdentity } from "../src/sso/token_source.ts";
+import { rawTarget, type RequestTarget } from "./safe_path.ts";
 
 /** Who is calling, once authenticated. */
 export interface Caller {
@@ -51,6 +52,8 @@ export interface GatewayEnv {
   /** Per-request values set by middleware. */
   Variables: {
     requestId: string;
+    /** The raw request target, read once (see `requestTarget`). */
+    target: RequestTarget;
     caller: Caller;
     esiRoute: EsiRoute;
     body: Uint8Array;
@@ -67,6 +70,23 @@ export interface GatewayEnv {
 
 /** The gateway's context type. */
 export type GatewayContext = Context<GatewayEnv>;
+
+/**
+ * The request's raw path and query (see `rawTarget`), read from the URL once
+ * per request and shared by the middleware.
+ *
+ * @param c The context.
+ * @returns The path and the query (with its `?`, or `""`).
+ * @example
+ * ```ts ignore
+ * const { path, query } = requestTarget(c);
+ * ```
+ */
+export function requestTarget(c: Context<GatewayEnv>): RequestTarget {
+  let target = c.get("target");
+  if (target === undefined) c.set("target", target = rawTarget(c.req.url));
+  return target;
+}
 
 /** One structured log record. */
 export interface LogRecord {

@@ -14,6 +14,14 @@ export interface SafePath {
   segments: string[];
 }
 
+/** A request's raw path and query. */
+export interface RequestTarget {
+  /** The path as received, e.g. `/esi/%2e%2e/status`. */
+  path: string;
+  /** The query with its `?`, or `""`. */
+  query: string;
+}
+
 /** A path that was refused, and why. */
 export interface UnsafePath {
   ok: false;
@@ -36,7 +44,7 @@ const control = /[\x00-\x20\x7f]/;
  * rawTarget("http://h/esi/%2e%2e/status?x=1"); // { path: "/esi/%2e%2e/status", query: "?x=1" }
  * ```
  */
-export function rawTarget(url: string): { path: string; query: string } {
+export function rawTarget(url: string): RequestTarget {
   const scheme = url.indexOf("://");
   const start = url.indexOf("/", scheme === -1 ? 0 : scheme + 3);
   if (start === -1) return { path: "/", query: "" };

@@ -12,8 +12,7 @@ import { getSignedCookie } from "hono/cookie";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import type { TokenIdentity } from "../../src/sso/token_source.ts";
 import type { GatewayConfig } from "../config.ts";
-import { type Caller, fail, type GatewayEnv, type Logger } from "../context.ts";
-import { rawTarget } from "../safe_path.ts";
+import { type Caller, fail, type GatewayEnv, type Logger, requestTarget } from "../context.ts";
 import {
   canonicalString,
   hmacKey,
@@ -142,7 +141,7 @@ export function callerAuth(
       }
       const signature = c.req.header("X-Signature");
       if (!signature) return fail(c, 401, "Cannot authenticate: X-Signature is missing", challenge);
-      const { path, query } = rawTarget(c.req.url);
+      const { path, query } = requestTarget(c);
       const canonical = canonicalString({
         method: c.req.method,
         pathAndQuery: path + query,

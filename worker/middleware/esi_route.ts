@@ -7,9 +7,9 @@
  */
 
 import type { MiddlewareHandler } from "hono";
-import { fail, type GatewayEnv } from "../context.ts";
+import { fail, type GatewayEnv, requestTarget } from "../context.ts";
 import { matchRoute } from "../../src/http/match.ts";
-import { checkEsiPath, rawTarget } from "../safe_path.ts";
+import { checkEsiPath } from "../safe_path.ts";
 
 /** Options of {@link esiRoute}. */
 export interface EsiRouteOptions {
@@ -34,7 +34,7 @@ export interface EsiRouteOptions {
  */
 export function esiRoute({ prefix = "/esi" }: EsiRouteOptions = {}): MiddlewareHandler<GatewayEnv> {
   return async function esiRoute(c, next) {
-    const { path } = rawTarget(c.req.url);
+    const { path } = requestTarget(c);
     if (!path.startsWith(`${prefix}/`)) return fail(c, 404, `Cannot find "${path}"`);
     const checked = checkEsiPath(path.slice(prefix.length));
     if (!checked.ok) return fail(c, 400, `Cannot proxy this path: ${checked.problem}`);

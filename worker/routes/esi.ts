@@ -29,8 +29,7 @@ import {
   EsiTimeoutError,
 } from "../../src/errors.ts";
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
-import { type Caller, fail, type GatewayEnv } from "../context.ts";
-import { rawTarget } from "../safe_path.ts";
+import { type Caller, fail, type GatewayEnv, requestTarget } from "../context.ts";
 import { passHeaders } from "../esi_headers.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { PreparedHits } from "../prepared_hits.ts";
@@ -85,7 +84,7 @@ export function esiProxy(
   const preparedHits = prepareHits ? new PreparedHits({ clock }) : undefined;
   return async function esiProxy(c) {
     const { template, params, operation } = c.get("esiRoute");
-    const target = rawTarget(c.req.url);
+    const target = requestTarget(c);
     const date = c.req.header("X-Compatibility-Date");
     const ifNoneMatch = c.req.header("If-None-Match");
     // A public read with nothing to compare: the answer only depends on the target and the date.
