@@ -196,6 +196,10 @@ Deno.test("sso: login, callback, a call with the session, logout", async () => {
     const after = await gw.app.request(SKILLS, { headers: { Cookie: sessionCookie } });
     assert.equal(after.status, 401);
     await after.body?.cancel();
+    // A public route does not read the session at all.
+    const status = await gw.app.request("/esi/status", { headers: { Cookie: sessionCookie } });
+    assert.equal(status.status, 200);
+    await status.body?.cancel();
 
     const logs = JSON.stringify(rig.logs);
     const code = new URL(callback, "https://gw.example").searchParams.get("code")!;

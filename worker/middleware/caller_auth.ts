@@ -230,7 +230,9 @@ export function callerAuth(
       };
     }
 
-    if (auth && authorization === undefined) {
+    // A session is read from the store only for a call that needs its token: public
+    // routes keep working for a logged-in browser when the store is down.
+    if (auth && authorization === undefined && needsToken(c)) {
       const session = await getSignedCookie(c, auth.secret, SESSION_COOKIE, "host");
       if (session) {
         let found: Caller | undefined;
@@ -262,6 +264,12 @@ export function callerAuth(
     c.get("log").caller = caller.id;
     await next();
   };
+}
+
+/** Whether the matched ESI route needs a character's token (unknown without a matched route). */
+function needsToken(c: Context<GatewayEnv>): boolean {
+  const route = c.get("esiRoute");
+  return route === undefined || route.operation.scopes.length > 0;
 }
 
 /** The caller behind a session: its character's stored tokens, or `undefined` when it is gone. */
