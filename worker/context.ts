@@ -136,3 +136,20 @@ export function fail(
 ): Response {
   return c.json({ error: message }, status, headers);
 }
+
+/**
+ * A caller's value as an error quotes it: at most `max` characters, `…`
+ * marking the cut.
+ *
+ * @param value What the caller sent.
+ * @param max The most characters kept.
+ * @returns The value, cut.
+ * @example
+ * ```ts
+ * import { shorten } from "./context.ts";
+ * shorten("x".repeat(300)).length; // 121
+ * ```
+ */
+export function shorten(value: string, max = 120): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}

@@ -121,7 +121,9 @@ export function embeddedLimiter(
   { store, tiers, clock = systemClock, prefix = "esikit-ratelimit", lease = 1 / 8 }:
     EmbeddedLimiterOptions,
 ): CallerLimiter {
-  if (!(lease >= 0 && lease <= 1)) throw new RangeError(`lease ${lease} is not between 0 and 1`);
+  if (!(lease >= 0 && lease <= 1)) {
+    throw new RangeError(`Cannot create the limiter: lease "${lease}" is not between 0 and 1`);
+  }
   const slots = new Map<string, Slot>();
 
   const weightAt = (tier: TierLimit, window: number, now: number) =>

@@ -352,7 +352,10 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
     const { ok } = await this.#kv.atomic()
       .set([this.#prefix, "value", key], { v: value, exp }, ttlMs ? { expireIn: ttlMs } : {})
       .commit();
-    if (!ok) throw new Error(`Cannot write "${key}" to Deno KV`);
+    // The key's kind only: a session's key holds its id.
+    if (!ok) {
+      throw new Error(`Cannot write a "${key.split(":")[0]}" record to Deno KV: the commit failed`);
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -59,7 +59,7 @@ Deno.test("API keys: refusals", async (t) => {
     });
     assert.equal(res.status, 401);
     assert.equal(res.headers.get("WWW-Authenticate"), "ESIKIT-HMAC-SHA256");
-    assert.equal(await errorOf(res), "Cannot authenticate: the API key is unknown");
+    assert.equal(await errorOf(res), 'Cannot authenticate: API key "nobody" is unknown');
   });
   await t.step("missing signature", async () => {
     const request = await signed("/esi/status");

@@ -12,7 +12,14 @@ import { getSignedCookie } from "hono/cookie";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import type { TokenIdentity } from "../../src/sso/token_source.ts";
 import type { GatewayConfig } from "../config.ts";
-import { type Caller, fail, type GatewayEnv, type Logger, requestTarget } from "../context.ts";
+import {
+  type Caller,
+  fail,
+  type GatewayEnv,
+  type Logger,
+  requestTarget,
+  shorten,
+} from "../context.ts";
 import {
   canonicalString,
   hmacKey,
@@ -112,7 +119,14 @@ export function callerAuth(
     const keyId = c.req.header("X-Api-Key");
     if (keyId !== undefined) {
       const apiKey = config.apiKeys.get(keyId);
-      if (!apiKey) return fail(c, 401, "Cannot authenticate: the API key is unknown", challenge);
+      if (!apiKey) {
+        return fail(
+          c,
+          401,
+          `Cannot authenticate: API key "${shorten(keyId)}" is unknown`,
+          challenge,
+        );
+      }
       const timestamp = c.req.header("X-Timestamp");
       if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
         return fail(
@@ -214,7 +228,8 @@ export function callerAuth(
       } catch (error) {
         if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
           metrics?.authFailures.inc({ reason: "token_invalid" });
-          return fail(c, 401, `Cannot use the access token: ${(error as Error).message}`, {
+          // The verifier's message says what failed ("Cannot verify the access token: …").
+          return fail(c, 401, (error as Error).message, {
             "WWW-Authenticate": 'Bearer error="invalid_token"',
           });
         }

@@ -7,7 +7,7 @@
  */
 
 import type { MiddlewareHandler } from "hono";
-import { fail, type GatewayEnv, requestTarget } from "../context.ts";
+import { fail, type GatewayEnv, requestTarget, shorten } from "../context.ts";
 import { matchRoute } from "../../src/http/match.ts";
 import { checkEsiPath } from "../safe_path.ts";
 
@@ -37,7 +37,7 @@ export function esiRoute({ prefix = "/esi" }: EsiRouteOptions = {}): MiddlewareH
     const { path } = requestTarget(c);
     if (!path.startsWith(`${prefix}/`)) return fail(c, 404, `Cannot find "${path}"`);
     const checked = checkEsiPath(path.slice(prefix.length));
-    if (!checked.ok) return fail(c, 400, `Cannot proxy this path: ${checked.problem}`);
+    if (!checked.ok) return fail(c, 400, `Cannot proxy "${shorten(path)}": ${checked.problem}`);
     // The checked segments are decoded and hold no "/" or "%": joined, they match as they are.
     const shown = `/${checked.segments.join("/")}`;
     const found = matchRoute(c.req.method, shown);

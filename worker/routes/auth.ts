@@ -19,7 +19,7 @@ import { type Clock, systemClock } from "../../src/clock.ts";
 import { readState, signState, stateKey } from "../auth/login_state.ts";
 import { checkReturnTo } from "../auth/return_to.ts";
 import { LOGIN_COOKIE, SESSION_COOKIE, type Sessions } from "../auth/sessions.ts";
-import { fail, type GatewayEnv, type Logger } from "../context.ts";
+import { fail, type GatewayEnv, type Logger, shorten } from "../context.ts";
 import type { ValueStore } from "../stores.ts";
 
 /** What the login routes need. */
@@ -95,7 +95,11 @@ export function authRoutes(
     const raw = c.req.query("return_to");
     const returnTo = raw === undefined ? `${returnOrigins[0]}/` : checkReturnTo(raw, returnOrigins);
     if (!returnTo) {
-      return fail(c, 400, "Cannot log in: return_to must be a URL on an allowed origin");
+      return fail(
+        c,
+        400,
+        `Cannot log in: return_to "${shorten(raw ?? "")}" is not a URL on an allowed origin`,
+      );
     }
     const { state, nonce } = await signState(await key, clock.now() + LOGIN_TTL_MS);
     let url: string;
@@ -122,7 +126,7 @@ export function authRoutes(
     c.header("Cache-Control", "no-store");
     const error = c.req.query("error");
     if (error !== undefined) {
-      return fail(c, 400, `Cannot log in: the SSO answered "${error.slice(0, 64)}"`);
+      return fail(c, 400, `Cannot log in: the SSO answered "${shorten(error, 64)}"`);
     }
     const code = c.req.query("code");
     const stateText = c.req.query("state");
