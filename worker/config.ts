@@ -147,6 +147,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** An http(s) origin: no path, query, user-info, space or backslash. */
+const ORIGIN = /^https?:\/\/[^/?#@\s\\]+$/;
+
 /** Values a deployment may supply when the environment does not. */
 export type ConfigDefaults = Partial<Record<keyof typeof settings, string>>;
 
@@ -212,7 +215,7 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
   }
 
   const esiBaseUrl = (read("ESI_BASE_URL") ?? "https://esi.evetech.net").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/?#@\s]+$/.test(esiBaseUrl)) {
+  if (!ORIGIN.test(esiBaseUrl)) {
     problems.push(`${shown("ESI_BASE_URL", esiBaseUrl)} must be an http(s) origin`);
   }
 
@@ -288,7 +291,7 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
 
   const corsOrigins = (read("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
   for (const origin of corsOrigins) {
-    if (origin !== "*" && !/^https?:\/\/[^/?#@\s]+$/.test(origin)) {
+    if (origin !== "*" && !ORIGIN.test(origin)) {
       problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example`);
     }
   }
@@ -325,8 +328,6 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     sso,
   };
 }
-
-const ORIGIN = /^https?:\/\/[^/?#@\s\\]+$/;
 
 function readSso(
   read: (name: keyof typeof settings) => string | undefined,

@@ -195,10 +195,7 @@ export class MemoryStore implements NonceStore, WindowStore, ValueStore {
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
-    if (this.#values.size >= this.#sweepAt) {
-      const now = this.#clock.now();
-      for (const [k, e] of this.#values) if (e.expiresAt <= now) this.#values.delete(k);
-    }
+    if (this.#values.size >= this.#sweepAt) forgetExpired(this.#values, this.#clock.now());
     this.#values.set(key, { value, expiresAt: this.#clock.now() + (ttlMs ?? Infinity) });
     return Promise.resolve();
   }
@@ -236,12 +233,14 @@ export class MemoryStore implements NonceStore, WindowStore, ValueStore {
   }
 
   #write(key: string, value: number, ttlMs: number): void {
-    if (this.#entries.size >= this.#sweepAt) {
-      const now = this.#clock.now();
-      for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
-    }
+    if (this.#entries.size >= this.#sweepAt) forgetExpired(this.#entries, this.#clock.now());
     this.#entries.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
   }
+}
+
+/** Deletes the entries of a map that have expired by `now`. */
+function forgetExpired(entries: Map<string, { expiresAt: number }>, now: number): void {
+  for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
 }
 
 /** A key of Deno KV. */

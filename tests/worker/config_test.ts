@@ -36,7 +36,7 @@ Deno.test("config: one message lists every problem", () => {
     ESI_COMPATIBILITY_DATE: "yesterday",
     RATE_LIMIT_ON_STORE_ERROR: "maybe",
     UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
-    CORS_ORIGINS: "https://ok.example,not an origin",
+    CORS_ORIGINS: "https://ok.example,not an origin,https://evil.example\\ok.example",
     MAX_BODY_BYTES: "0",
   });
   assert.equal(
@@ -49,9 +49,10 @@ Deno.test("config: one message lists every problem", () => {
       'RATE_LIMIT_WINDOW "soon" is not a duration like "60 s"; ' +
       'RATE_LIMIT_ON_STORE_ERROR "maybe" must be "open" or "closed"; ' +
       'CORS_ORIGINS entry "not an origin" must be an origin like https://app.example; ' +
+      'CORS_ORIGINS entry "https://evil.example\\ok.example" must be an origin like https://app.example; ' +
       "UPSTASH_REDIS_REST_TOKEN is missing (Upstash needs both the URL and the token)",
   );
-  assert.equal(error.problems.length, 9);
+  assert.equal(error.problems.length, 10);
 });
 
 Deno.test("config: secrets never appear in messages", () => {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { base64url } from "jose";
 import { randomToken } from "../../src/sso/pkce.ts";
 
 /** What a valid state carries. */
@@ -20,20 +21,10 @@ export interface LoginState {
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/=+$/, "").replace(/\+/g, "-").replace(
-    /\//g,
-    "_",
-  );
-}
-
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   try {
-    return Uint8Array.from(
-      atob(text.replace(/-/g, "+").replace(/_/g, "/")),
-      (c) => c.charCodeAt(0),
-    );
+    return base64url.decode(text) as Uint8Array<ArrayBuffer>;
   } catch {
     return undefined;
   }
@@ -80,7 +71,7 @@ export async function signState(
   const nonce = randomToken(24);
   const payload = `${nonce}.${expiresAt.toString(36)}`;
   const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(payload));
-  return { state: `${payload}.${base64url(new Uint8Array(signature))}`, nonce, expiresAt };
+  return { state: `${payload}.${base64url.encode(new Uint8Array(signature))}`, nonce, expiresAt };
 }
 
 /**

@@ -239,7 +239,7 @@ export function callerAuth(
       }
       caller = caller ? { ...caller, character, token: bearer[1] } : {
         id: `char:${character.characterId}`,
-        tier: Object.hasOwn(config.tiers, "character") ? "character" : "default",
+        tier: characterTier(config.tiers),
         character,
         token: bearer[1],
       };
@@ -287,6 +287,11 @@ function needsToken(c: Context<GatewayEnv>): boolean {
   return route === undefined || route.operation.scopes.length > 0;
 }
 
+/** The tier of a caller known by its character: `character` when configured, else `default`. */
+function characterTier(tiers: GatewayConfig["tiers"]): string {
+  return Object.hasOwn(tiers, "character") ? "character" : "default";
+}
+
 /** The caller behind a session: its character's stored tokens, or `undefined` when it is gone. */
 async function sessionCaller(
   auth: Pick<GatewayAuth, "sessions" | "tokens">,
@@ -307,7 +312,7 @@ async function sessionCaller(
   }
   return {
     id: `char:${characterId}`,
-    tier: Object.hasOwn(config.tiers, "character") ? "character" : "default",
+    tier: characterTier(config.tiers),
     character,
     tokenSource: auth.tokens.source(characterId),
   };
