@@ -199,7 +199,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       clock,
     }),
   );
-  app.all(`${ESI_PREFIX}/*`, esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics }));
+  app.all(
+    `${ESI_PREFIX}/*`,
+    esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics, maxAllPages: config.maxAllPages }),
+  );
 
   app.notFound((c) => fail(c, 404, `Cannot find "${requestTarget(c).path}"`));
   app.onError((error, c) => {

@@ -61,6 +61,8 @@ export interface GatewayConfig {
   corsOrigins: readonly string[];
   /** The largest request body proxied to ESI, in bytes (`MAX_BODY_BYTES`). */
   maxBodyBytes: number;
+  /** The most pages `?all=true` merges into one answer (`MAX_ALL_PAGES`). */
+  maxAllPages: number;
   /** Upstash Redis, when configured (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
   upstash?: { url: string; token: string };
   /** EVE SSO, when configured (`EVE_CLIENT_ID`, …): token verification, and login with `login`. */
@@ -109,6 +111,7 @@ export const settings = {
   METRICS_TOKEN: "unset: /metrics is off",
   CORS_ORIGINS: "unset: CORS is off",
   MAX_BODY_BYTES: "65536",
+  MAX_ALL_PAGES: "50",
   UPSTASH_REDIS_REST_URL: "unset: embedded store",
   UPSTASH_REDIS_REST_TOKEN: "unset: embedded store",
   EVE_CLIENT_ID: "unset: token calls answer 501, no login routes",
@@ -229,6 +232,7 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
 
   const esiTimeoutMs = int("ESI_TIMEOUT_MS", 30_000, 1);
   const maxBodyBytes = int("MAX_BODY_BYTES", 65_536, 1);
+  const maxAllPages = int("MAX_ALL_PAGES", 50, 1);
 
   const limit = int("RATE_LIMIT", 120, 1);
   const windowText = read("RATE_LIMIT_WINDOW") ?? "60 s";
@@ -324,6 +328,7 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     metricsToken,
     corsOrigins,
     maxBodyBytes,
+    maxAllPages,
     upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
     sso,
   };

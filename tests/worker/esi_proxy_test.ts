@@ -112,6 +112,20 @@ Deno.test("proxy: all=true merges every page of an X-Pages route", async () => {
   });
 });
 
+Deno.test("proxy: all=true over MAX_ALL_PAGES is refused after page 1", async () => {
+  await withSimulator({ env: { MAX_ALL_PAGES: "2" } }, async ({ app, sim }) => {
+    sim.setPages("GET /markets/{region_id}/orders", [[{ order_id: 1 }], [], []]);
+    const res = await app.request("/esi/markets/10000002/orders?order_type=all&all=true");
+    assert.equal(res.status, 400);
+    assert.equal(
+      await errorOf(res),
+      'Cannot merge the 3 pages of "/markets/{region_id}/orders": the gateway merges at most 2; read them with "page"',
+    );
+    // Page 1 was asked for (its X-Pages is the count), no other.
+    assert.deepEqual(sim.requests.map((r) => r.query.page), ["1"]);
+  });
+});
+
 Deno.test("proxy: POST routes take a JSON body and are not cached", async () => {
   await withSimulator({}, async ({ app, sim }) => {
     for (let i = 0; i < 2; i++) {

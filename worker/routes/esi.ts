@@ -53,6 +53,12 @@ export interface EsiProxyOptions {
   prepareHits?: boolean;
   /** Counts the hits answered without a client call. */
   metrics?: GatewayMetrics;
+  /**
+   * The most pages `?all=true` merges: one answer holds them all in memory
+   * and costs ESI a call per page, for one count against the caller's limit.
+   * @default 50
+   */
+  maxAllPages?: number;
 }
 
 /**
@@ -79,7 +85,7 @@ export class CallerTokenRefusedError extends Error {
  * ```
  */
 export function esiProxy(
-  { esi, clock = systemClock, prepareHits = true, metrics }: EsiProxyOptions,
+  { esi, clock = systemClock, prepareHits = true, metrics, maxAllPages = 50 }: EsiProxyOptions,
 ): Handler<GatewayEnv> {
   const preparedHits = prepareHits ? new PreparedHits({ clock }) : undefined;
   return async function esiProxy(c) {
@@ -158,7 +164,9 @@ export function esiProxy(
       let client = esi;
       if (date !== undefined) client = client.withCompatibilityDate(date);
       const token = usesToken ? callerToken(caller) : undefined;
-      if (all === "true") return await allPages(c, client, template, params, query, token);
+      if (all === "true") {
+        return await allPages(c, client, { template, params, query, token, maxAllPages });
+      }
       res = await client.requestUntyped<Uint8Array>(operation.method, template, {
         path: params,
         query,
@@ -197,28 +205,43 @@ export function esiProxy(
   };
 }
 
+/** What `allPages` merges: the route, its parameters and the caller's token. */
+interface AllPagesCall {
+  template: string;
+  params: Record<string, string>;
+  query: Record<string, QueryValue>;
+  token: AccessTokenSource | undefined;
+  maxAllPages: number;
+}
+
 /**
  * Every page of an X-Pages route, merged into one JSON array: one consistent
  * version of the resource (the module refetches when it turns over mid-walk).
- * The headers are page 1's, read back from the cache the walk just filled;
- * no ETag, since no single ESI response carries this body.
+ * Page 1 comes first: its `X-Pages` is checked against the cap before any
+ * other page is asked for, and its headers are the answer's; no ETag, since
+ * no single ESI response carries this body.
  */
 async function allPages(
   c: Context<GatewayEnv>,
   client: EsiClient,
-  template: string,
-  params: Record<string, string>,
-  query: Record<string, QueryValue>,
-  token: AccessTokenSource | undefined,
+  { template, params, query, token, maxAllPages }: AllPagesCall,
 ): Promise<Response> {
   const options = { path: params, query, token };
-  const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
-  const records = await all.call(client, template, options);
   const first = await client.requestUntyped<Uint8Array>("GET", template, {
     ...options,
     query: { ...query, page: 1 },
     raw: "bytes",
   });
+  const pages = Number(first.headers.get("x-pages") ?? "1");
+  if (pages > maxAllPages) {
+    return fail(
+      c,
+      400,
+      `Cannot merge the ${pages} pages of "${template}": the gateway merges at most ${maxAllPages}; read them with "page"`,
+    );
+  }
+  const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
+  const records = await all.call(client, template, options);
   const headers = passHeaders(first.headers, !!token);
   delete headers["etag"];
   headers["content-type"] = "application/json; charset=utf-8";
