@@ -13,7 +13,12 @@ import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { fail, type GatewayEnv, jsonLogger, type Logger, requestTarget } from "./context.ts";
 import type { CallerLimiter } from "./limiter.ts";
-import { callerAuth, type ClientAddress, type TokenVerifier } from "./middleware/caller_auth.ts";
+import {
+  addressCaller,
+  callerAuth,
+  type ClientAddress,
+  type TokenVerifier,
+} from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
@@ -175,7 +180,22 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
 
   app.route("/", healthRoutes({ esi, checkStore, storeName: nonces.name, clock }));
   app.route("/", metricsRoutes({ token: config.metricsToken, render: metrics }));
-  if (auth) app.route("/", authRoutes({ auth, logger, clock }));
+  const limit = rateLimit({
+    limiter,
+    onStoreError: config.onStoreError,
+    logger,
+    metrics: gatewayMetrics,
+    clock,
+  });
+  if (auth) {
+    // Each login writes a record to the store: callers are limited by address.
+    app.use(
+      "/auth/*",
+      addressCaller({ trustProxyHops: config.trustProxyHops, clientAddress }),
+      limit,
+    );
+    app.route("/", authRoutes({ auth, logger, clock }));
+  }
 
   app.use(
     `${ESI_PREFIX}/*`,
@@ -191,13 +211,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       logger,
       clock,
     }),
-    rateLimit({
-      limiter,
-      onStoreError: config.onStoreError,
-      logger,
-      metrics: gatewayMetrics,
-      clock,
-    }),
+    limit,
   );
   app.all(
     `${ESI_PREFIX}/*`,

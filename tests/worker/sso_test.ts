@@ -209,6 +209,19 @@ Deno.test("sso: login, callback, a call with the session, logout", async () => {
   });
 });
 
+Deno.test("sso: login routes are rate limited by address", async () => {
+  await withRig({ ...loginEnv, RATE_LIMIT: "2" }, async ({ gw }) => {
+    const login = () => gw.app.request(`/auth/login?scopes=${SCOPE}`);
+    const statuses: (number | string | null)[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await login();
+      await res.body?.cancel();
+      statuses.push([res.status, res.headers.get("RateLimit-Remaining")]);
+    }
+    assert.deepEqual(statuses, [[302, "1"], [302, "0"], [429, "0"]]);
+  });
+});
+
 Deno.test("sso: a replayed, forged, expired or unbound state is refused", async (t) => {
   await withRig(loginEnv, async (rig) => {
     const { gw } = rig;

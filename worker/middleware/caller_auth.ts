@@ -271,14 +271,44 @@ export function callerAuth(
       }
     }
 
-    caller ??= {
-      id: `ip:${clientIp(c, config.trustProxyHops, clientAddress) ?? "unknown"}`,
-      tier: "anonymous",
-    };
+    caller ??= addressOf(c, config.trustProxyHops, clientAddress);
     c.set("caller", caller);
     c.get("log").caller = caller.id;
     await next();
   };
+}
+
+/**
+ * Sets `c.var.caller` to the caller's address, in the anonymous tier, for
+ * routes that take no credentials (`/auth/*`): the rate limit after it
+ * counts them as it counts anonymous ESI calls.
+ *
+ * @param options The proxy trust and the runtime's view of the address.
+ * @returns The middleware.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { addressCaller } from "./caller_auth.ts";
+ * new Hono().use("/auth/*", addressCaller({ trustProxyHops: 0 }));
+ * ```
+ */
+export function addressCaller(
+  { trustProxyHops, clientAddress = remoteAddress }: {
+    trustProxyHops: number;
+    clientAddress?: ClientAddress;
+  },
+): MiddlewareHandler<GatewayEnv> {
+  return async function addressCaller(c, next) {
+    const caller = addressOf(c, trustProxyHops, clientAddress);
+    c.set("caller", caller);
+    c.get("log").caller = caller.id;
+    await next();
+  };
+}
+
+/** The anonymous caller at the request's address. */
+function addressOf(c: Context<GatewayEnv>, hops: number, clientAddress: ClientAddress): Caller {
+  return { id: `ip:${clientIp(c, hops, clientAddress) ?? "unknown"}`, tier: "anonymous" };
 }
 
 /** Whether the matched ESI route needs a character's token (unknown without a matched route). */
