@@ -8,7 +8,8 @@
  * `UPSTASH_REDIS_REST_URL` and `UPSTASH_REDIS_REST_TOKEN` are set. Without
  * them the gateway still runs, with the colo's Cache API for responses and
  * per-isolate memory for nonces and limits (not shared: fine for trying it,
- * not for production).
+ * not for production). The login routes need Upstash: a login's state and a
+ * session written in one isolate's memory would be missing in the next.
  *
  * The caller's address is `CF-Connecting-IP`, which Cloudflare sets and
  * callers cannot forge through it.
@@ -33,6 +34,11 @@ function build(env: Record<string, unknown>): Gateway | undefined {
   }
   try {
     const config = loadConfig(strings as EnvRecord);
+    if (config.sso?.login && !config.upstash) {
+      throw new ConfigError([
+        "SESSION_SECRET needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN on Workers: logins and sessions must be shared by every isolate",
+      ]);
+    }
     const workerCaches = (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches;
     gateway = createGateway({
       config,
