@@ -23,6 +23,9 @@ import { jsonLogger, type Logger } from "./context.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
 import { TieredCache } from "../src/cache/tiered.ts";
 
+/** The most bytes of log lines {@link stdoutLogger} writes at once. */
+const BATCH_BYTES = 64 * 1024;
+
 /** Options of {@link stdoutLogger}. */
 export interface StdoutLoggerOptions {
   /**
@@ -39,7 +42,7 @@ export interface StdoutLoggerOptions {
 
 /**
  * A logger that writes JSON lines to standard output in batches: one write
- * every `intervalMs` (or every 512 lines) rather than one per line, which
+ * every `intervalMs` (or every 64 KiB) rather than one per line, which
  * under load costs a third of a cache hit's time otherwise. Each line starts
  * with the record's `time` (now, unless it has one). `flush()` writes what is
  * left (the entry calls it on shutdown).
@@ -57,8 +60,10 @@ export function stdoutLogger(
   { intervalMs = 20, write = (bytes) => Deno.stdout.writeSync(bytes) }: StdoutLoggerOptions = {},
 ): { logger: Logger; flush(): void } {
   const encoder = new TextEncoder();
-  let text = "";
-  let lines = 0;
+  // Lines are encoded into one buffer as they come: a batch kept as a growing
+  // string cost a cache hit ~3 µs (allocation, page faults, encoding it whole).
+  const buffer = new Uint8Array(BATCH_BYTES);
+  let used = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Formatting a date costs more than the rest of a line: once per millisecond.
   let stampedAt = NaN;
@@ -68,25 +73,29 @@ export function stdoutLogger(
     if (ms !== stampedAt) stamp = JSON.stringify(new Date(stampedAt = ms).toISOString());
     return stamp;
   };
+  const writeAll = (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) at += write(bytes.subarray(at));
+  };
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (!lines) return;
-    const bytes = encoder.encode(text);
-    text = "";
-    lines = 0;
-    for (let at = 0; at < bytes.length;) at += write(bytes.subarray(at));
+    if (!used) return;
+    writeAll(buffer.subarray(0, used));
+    used = 0;
   };
   const logger: Logger = (record) => {
     // The record's own fields after the time, without copying it into another
     // object (unless it has a time of its own, which wins as it did).
     const fields = JSON.stringify("time" in record ? { ...record, time: undefined } : record);
     const time = "time" in record ? JSON.stringify(record.time) : now();
-    text += `{"time":${time}${fields.length > 2 ? "," : ""}${fields.slice(1)}\n`;
-    if (++lines >= 512) flush();
+    const line = `{"time":${time}${fields.length > 2 ? "," : ""}${fields.slice(1)}\n`;
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    if (line.length * 3 > buffer.length - used) flush();
+    if (line.length * 3 > buffer.length) return writeAll(encoder.encode(line));
+    used += encoder.encodeInto(line, buffer.subarray(used)).written;
     // Per turn of the event loop would be one write per request when requests
     // finish one at a time; a short interval batches them all the same.
-    else timer ??= setTimeout(flush, intervalMs);
+    timer ??= setTimeout(flush, intervalMs);
   };
   return { logger, flush };
 }

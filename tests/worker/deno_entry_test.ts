@@ -150,10 +150,19 @@ Deno.test("stdout logger: JSON lines, time first, written in batches", () => {
   assert.equal(first.path, '/esi/"quoted"');
   assert.deepEqual(second, { time: "2026-11-21T10:00:00.000Z", level: "warn", msg: "own time" });
 
-  // A full batch is written at once, without waiting for the interval.
-  for (let i = 0; i < 512; i++) logger({ level: "info", msg: `line ${i}` });
-  assert.equal(writes.length, 2);
-  assert.equal(writes[1].split("\n").length, 513);
+  // Batches of at most 64 KiB go out as they fill, without waiting for the interval.
+  const msg = "x".repeat(1_000);
+  for (let i = 0; i < 100; i++) logger({ level: "info", msg, i });
+  assert.equal(writes.length, 2, "the first ~60 lines, written when the next did not fit");
+  assert.ok(writes[1].length <= 64 * 1024 && writes[1].length > 60_000, `${writes[1].length}`);
+  // A line longer than a batch goes out on its own, after what was waiting.
+  logger({ level: "info", msg: "é".repeat(40_000) });
+  assert.equal(writes.length, 4);
+  assert.equal(JSON.parse(writes[3]).msg.length, 40_000);
   flush();
-  assert.equal(writes.length, 2, "nothing left to write");
+  const numbered = writes.slice(1, 3).join("").split("\n").filter(Boolean).map((l) =>
+    JSON.parse(l).i
+  );
+  assert.deepEqual(numbered, [...Array(100).keys()], "every line once, in order");
+  assert.equal(writes.length, 4, "nothing left to write");
 });
