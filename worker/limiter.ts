@@ -12,6 +12,7 @@ import type { Redis } from "@upstash/redis";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { TierLimit } from "./config.ts";
 import type { WindowStore } from "./stores.ts";
+import { STORE_TIMEOUT_MS, withDeadline } from "./store_deadline.ts";
 
 /** A limit decision, in `@upstash/ratelimit`'s shape. */
 export interface LimitResult {
@@ -67,6 +68,12 @@ export interface EmbeddedLimiterOptions {
    */
   prefix?: string;
   /**
+   * How long a request waits for the store before the limiter fails (and the
+   * middleware fails open or closed); 0 waits for ever.
+   * @default 1000
+   */
+  timeoutMs?: number;
+  /**
    * The share of a caller's room left in the window that an instance reserves
    * in the store whenever it asks it (0 to 1). Reserved requests are counted
    * as made, and this instance admits them without asking the store again:
@@ -104,7 +111,7 @@ interface Slot {
  * round trip; callers waiting on the store are counted in one hit. Exact in
  * one instance, and never over the limit across instances.
  *
- * @param options The store, tiers, clock, key prefix and lease share.
+ * @param options The store, tiers, clock, key prefix, store timeout and lease share.
  * @returns The limiter.
  * @example
  * ```ts
@@ -118,8 +125,14 @@ interface Slot {
  * ```
  */
 export function embeddedLimiter(
-  { store, tiers, clock = systemClock, prefix = "esikit-ratelimit", lease = 1 / 8 }:
-    EmbeddedLimiterOptions,
+  {
+    store,
+    tiers,
+    clock = systemClock,
+    prefix = "esikit-ratelimit",
+    lease = 1 / 8,
+    timeoutMs = STORE_TIMEOUT_MS,
+  }: EmbeddedLimiterOptions,
 ): CallerLimiter {
   if (!(lease >= 0 && lease <= 1)) {
     throw new RangeError(`Cannot create the limiter: lease "${lease}" is not between 0 and 1`);
@@ -157,16 +170,20 @@ export function embeddedLimiter(
       const taken = slot.waiting;
       slot.waiting = [];
       try {
-        const outcome = await store.hit({
-          current: `${base}:${slot.window}`,
-          previous: sliding ? `${base}:${slot.window - 1}` : undefined,
-          previousWeight: weightAt(tier, slot.window, clock.now()),
-          limit: tier.limit,
-          // Long enough to be the previous window of the next one, as Upstash's script.
-          ttlMs: sliding ? tier.windowMs * 2 + 1_000 : tier.windowMs,
-          count: taken.length,
-          lease,
-        });
+        const outcome = await withDeadline(
+          store.hit({
+            current: `${base}:${slot.window}`,
+            previous: sliding ? `${base}:${slot.window - 1}` : undefined,
+            previousWeight: weightAt(tier, slot.window, clock.now()),
+            limit: tier.limit,
+            // Long enough to be the previous window of the next one, as Upstash's script.
+            ttlMs: sliding ? tier.windowMs * 2 + 1_000 : tier.windowMs,
+            count: taken.length,
+            lease,
+          }),
+          "count a request",
+          { ms: timeoutMs, clock },
+        );
         slot.current = outcome.current;
         slot.previous = outcome.previous;
         slot.lease += outcome.leased;

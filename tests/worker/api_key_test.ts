@@ -188,6 +188,35 @@ Deno.test("API keys: a nonce store outage fails open or closed as configured", a
   }
 });
 
+Deno.test("API keys: a nonce store that hangs is an outage after 1 s", async () => {
+  const hanging = {
+    name: "hanging",
+    claim: () => new Promise<boolean>(() => {}),
+    ping: () => Promise.resolve(),
+  };
+  const { app, clock, logs } = testGateway({
+    env: { API_KEYS: keys, RATE_LIMIT_ON_STORE_ERROR: "closed" },
+    deps: { nonces: hanging },
+  });
+  const request = await signRequest(new Request("http://localhost/esi/status"), {
+    apiKey: "app",
+    apiSecret: SECRET,
+    now: clock.now(),
+  });
+  const answer = app.request(request);
+  // Let the signature check reach the store, then let the deadline pass.
+  for (let turn = 0; clock.pending === 0; turn++) {
+    assert.ok(turn < 1_000, "the signature check never reached the store");
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  await clock.advance(1_000);
+  const res = await answer;
+  assert.equal(res.status, 503);
+  assert.match(await errorOf(res), /replay/);
+  const failure = logs.find((l) => l.msg === "nonce store failed");
+  assert.match(String(failure?.error), /did not answer within 1000 ms/);
+});
+
 Deno.test("API keys: EsiClient({ baseUrl, apiKey, apiSecret }) calls through the gateway", async () => {
   const { withSimulator } = await import("./helpers.ts");
   await withSimulator({

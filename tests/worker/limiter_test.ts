@@ -256,3 +256,24 @@ Deno.test("embedded limiter: forgetting ended windows keeps a longer tier's live
   await limiter.limit("ip:new", "anonymous");
   assert.deepEqual(await hits(limiter, "key:gold", 60, "gold"), [...Array(59).fill(true), false]);
 });
+
+Deno.test("embedded limiter: a store that hangs fails the request after the timeout", async () => {
+  const clock = new FakeClock();
+  const hanging: WindowStore = { name: "hanging", hit: () => new Promise(() => {}) };
+  const limiter = embeddedLimiter({
+    store: hanging,
+    tiers: { t: tier(10) },
+    clock,
+    timeoutMs: 500,
+  });
+  const decision = limiter.limit("ip:1", "t");
+  let settled = false;
+  decision.then(() => settled = true, () => settled = true);
+  await clock.advance(499);
+  assert.equal(settled, false);
+  await clock.advance(1);
+  await assert.rejects(decision, {
+    name: "StoreTimeoutError",
+    message: "Cannot count a request: the store did not answer within 500 ms",
+  });
+});

@@ -30,6 +30,7 @@ import {
   verifySignature,
 } from "../signing.ts";
 import type { NonceStore } from "../stores.ts";
+import { STORE_TIMEOUT_MS, withDeadline } from "../store_deadline.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -171,7 +172,11 @@ export function callerAuth(
       try {
         // A signature stays valid for 5 minutes either side of its timestamp: remember its
         // nonce for 10, so that the same signed request is accepted once.
-        fresh = await nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS);
+        fresh = await withDeadline(
+          nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS),
+          "check the signature for replay",
+          { ms: STORE_TIMEOUT_MS, clock },
+        );
       } catch (error) {
         metrics?.storeErrors.inc({ store: nonces.name, operation: "nonce" });
         logger({
