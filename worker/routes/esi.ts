@@ -218,7 +218,8 @@ interface AllPagesCall {
  * Every page of an X-Pages route, merged into one JSON array: one consistent
  * version of the resource (the module refetches when it turns over mid-walk).
  * Page 1 comes first: its `X-Pages` is checked against the cap before any
- * other page is asked for, and its headers are the answer's; no ETag, since
+ * other page is asked for. The headers are page 1's as the walk left it in
+ * the cache (the walk refetches when the resource turns over); no ETag, since
  * no single ESI response carries this body.
  */
 async function allPages(
@@ -227,12 +228,13 @@ async function allPages(
   { template, params, query, token, maxAllPages }: AllPagesCall,
 ): Promise<Response> {
   const options = { path: params, query, token };
-  const first = await client.requestUntyped<Uint8Array>("GET", template, {
-    ...options,
-    query: { ...query, page: 1 },
-    raw: "bytes",
-  });
-  const pages = Number(first.headers.get("x-pages") ?? "1");
+  const pageOne = () =>
+    client.requestUntyped<Uint8Array>("GET", template, {
+      ...options,
+      query: { ...query, page: 1 },
+      raw: "bytes",
+    });
+  const pages = Number((await pageOne()).headers.get("x-pages") ?? "1");
   if (pages > maxAllPages) {
     return fail(
       c,
@@ -242,6 +244,7 @@ async function allPages(
   }
   const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
   const records = await all.call(client, template, options);
+  const first = await pageOne();
   const headers = passHeaders(first.headers, !!token);
   delete headers["etag"];
   headers["content-type"] = "application/json; charset=utf-8";
