@@ -25,6 +25,19 @@ const passedPrefixes = ["x-esi-", "x-ratelimit-"];
  */
 const storedNames = [...passed, "x-esi-request-id"];
 
+/** How {@link passHeaders} reads ESI's headers. */
+export interface PassOptions {
+  /** Whether the call was made with a character's token. */
+  usesToken: boolean;
+  /** Whether the headers are a cached entry's (only stored names are read). */
+  stored?: boolean;
+  /**
+   * When the answer stops being fresh, as the module worked it out (epoch
+   * milliseconds): sent as `Expires`, in place of ESI's.
+   */
+  expiresAt?: number;
+}
+
 /**
  * ESI's headers that matter to a caller, as a record for `c.body()`: caching
  * (`ETag`, `Expires`, `Last-Modified`, `Cache-Control`), `X-Pages`, `X-Esi-*`
@@ -33,25 +46,24 @@ const storedNames = [...passed, "x-esi-request-id"];
  * keeps it, and varies by `Authorization` and `Cookie` (a session's
  * character is named by its cookie).
  *
- * Freshness is left to `Expires` when ESI sent one: `max-age` counts from
- * when ESI answered, and an answer served from the cache later, without an
- * `Age`, would stay fresh downstream for longer than ESI allows.
+ * Freshness is left to `Expires`, from the module's reckoning when given:
+ * `max-age` counts from when ESI answered, and an answer served from the
+ * cache later, without an `Age`, would stay fresh downstream for longer than
+ * ESI allows.
  *
  * @param from ESI's response headers, or a cached entry's.
- * @param usesToken Whether the call was made with a character's token.
- * @param stored Whether `from` is a cached entry's (only stored names are read).
+ * @param options Whether a token was used, whether `from` is a cached entry's, the expiry.
  * @returns The headers to answer with.
  * @example
  * ```ts
  * import { passHeaders } from "./esi_headers.ts";
- * passHeaders(new Headers({ etag: '"a"', server: "nginx" }), false);
+ * passHeaders(new Headers({ etag: '"a"', server: "nginx" }), { usesToken: false });
  * // { etag: '"a"', vary: "X-Compatibility-Date" }
  * ```
  */
 export function passHeaders(
   from: Headers,
-  usesToken: boolean,
-  stored = false,
+  { usesToken, stored = false, expiresAt }: PassOptions,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   if (stored) {
@@ -65,6 +77,9 @@ export function passHeaders(
         out[name] = value;
       }
     }
+  }
+  if (expiresAt !== undefined && Number.isFinite(expiresAt)) {
+    out["expires"] = new Date(expiresAt).toUTCString();
   }
   out["vary"] = usesToken ? "Authorization, Cookie, X-Compatibility-Date" : "X-Compatibility-Date";
   const cacheControl = callerCacheControl(out["cache-control"], usesToken, "expires" in out);

@@ -120,7 +120,11 @@ export class PreparedHits {
     const kind = usesToken ? "token" : "public";
     let base = slot[kind];
     if (!base) {
-      const headers = passHeaders(new Headers(entry.headers), usesToken, true);
+      const headers = passHeaders(new Headers(entry.headers), {
+        usesToken,
+        stored: true,
+        expiresAt: entry.expiresAt,
+      });
       headers["X-Esikit-Cache"] = "hit";
       if (!headers["content-type"] && entry.body.length) {
         headers["content-type"] = "application/json";

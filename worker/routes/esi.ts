@@ -189,7 +189,11 @@ export function esiProxy(
         return preparedHits.answer(base, c.get("rateLimitHeaders"));
       }
     }
-    const headers = passHeaders(res.headers, usesToken, res.meta.cache === "hit");
+    const headers = passHeaders(res.headers, {
+      usesToken,
+      stored: res.meta.cache === "hit",
+      expiresAt: res.meta.expires?.getTime(),
+    });
     if (operation.method === "GET") {
       headers["X-Esikit-Cache"] = res.meta.cache;
       log.cache = res.meta.cache;
@@ -245,7 +249,10 @@ async function allPages(
   const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
   const records = await all.call(client, template, options);
   const first = await pageOne();
-  const headers = passHeaders(first.headers, !!token);
+  const headers = passHeaders(first.headers, {
+    usesToken: !!token,
+    expiresAt: first.meta.expires?.getTime(),
+  });
   delete headers["etag"];
   headers["content-type"] = "application/json; charset=utf-8";
   headers["X-Esikit-Cache"] = first.meta.cache;
@@ -281,7 +288,7 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
 /** Maps the module's errors to answers: ESI's own status and body, or the gateway's. */
 function errorResponse(c: Context<GatewayEnv>, error: unknown, now: number): Response {
   if (error instanceof EsiHttpError) {
-    const headers = error.headers ? passHeaders(error.headers, false) : {};
+    const headers = error.headers ? passHeaders(error.headers, { usesToken: false }) : {};
     delete headers["vary"];
     c.get("log").esiRequestId = error.requestId;
     c.get("log").esiStatus = error.status;
