@@ -294,9 +294,10 @@ export class TokenManager {
       tokens = await this.#sso.refresh(record.refreshToken);
     } catch (err) {
       if (err instanceof EsiSsoError && err.oauthError === "invalid_grant") {
-        // Another process sharing the store may have rotated the token meanwhile: use its result.
+        // Another process sharing the store may have refreshed meanwhile (rotating the refresh
+        // token or not, as the SSO may): use its result rather than revoke it.
         const latest = await this.#store.get(characterId);
-        if (latest && !latest.revoked && latest.refreshToken !== record.refreshToken) return latest;
+        if (latest && !latest.revoked && refreshedSince(latest, record)) return latest;
       }
       throw await this.#refreshFailed(characterId, record, err);
     }
@@ -357,4 +358,10 @@ export class TokenManager {
       cause: err,
     });
   }
+}
+
+/** Whether `latest` is another refresh's result, not the record this one started from. */
+function refreshedSince(latest: StoredToken, record: StoredToken): boolean {
+  return latest.refreshToken !== record.refreshToken ||
+    latest.accessToken !== record.accessToken || latest.expiresAt > record.expiresAt;
 }

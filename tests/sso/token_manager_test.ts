@@ -295,3 +295,29 @@ Deno.test("a refresh beaten by another process sharing the store takes its resul
   assert.equal(rig.sim.isRefreshTokenValid((await store.get(CHARACTER_ID))!.refreshToken), true);
   assert.deepEqual(events, []);
 });
+
+Deno.test("a refresh beaten by another process is not a revocation when the SSO does not rotate", async () => {
+  await using rig = await startSso({ simulator: { rotateRefreshTokens: false } });
+  const { manager: first, store, events } = await managed(rig);
+  const second = new TokenManager({ sso: rig.sso, clock: rig.clock, store });
+  await rig.clock.advance(1_190_000);
+
+  // The first process's refresh is slow and then refused; the second's goes through meanwhile.
+  rig.sim.fault({
+    endpoint: "token",
+    grantType: "refresh_token",
+    oauthError: "invalid_grant",
+    delayMs: 1_000,
+  });
+  const slow = first.accessToken(CHARACTER_ID);
+  await until(() => rig.sim.counters.tokenRequests === 1 && rig.clock.pending === 2);
+  const fast = await second.accessToken(CHARACTER_ID);
+  await rig.clock.advance(1_000);
+
+  assert.equal(await slow, fast);
+  const stored = (await store.get(CHARACTER_ID))!;
+  assert.equal(stored.revoked, undefined);
+  assert.equal(stored.accessToken, fast);
+  assert.equal(await second.accessToken(CHARACTER_ID), fast);
+  assert.deepEqual(events, []);
+});
