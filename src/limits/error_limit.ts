@@ -202,7 +202,9 @@ export class ErrorLimitGuard {
 
   /**
    * Learns from a response's headers and status; a 420 blocks every call
-   * until the window resets.
+   * until the window resets. An error whose answer does not report the
+   * budget (a proxy's 502 while ESI is down, say) is still counted by ESI:
+   * it spends one of the budget as known, or of a fresh window's.
    *
    * @param headers The response headers.
    * @param status The response status.
@@ -212,7 +214,10 @@ export class ErrorLimitGuard {
     const remain = Number(headers.get("x-esi-error-limit-remain") ?? NaN);
     const reset = Number(headers.get("x-esi-error-limit-reset") ?? NaN);
     const known = Number.isFinite(remain) && Number.isFinite(reset);
-    if (!known && status !== 420) return;
+    if (!known && status !== 420) {
+      if (status >= 400) this.#spendUnreported(now);
+      return;
+    }
     const resetAt = known ? now + reset * 1000 + resetMarginMs : now + 60_000;
     const seen: ErrorBudget = {
       remain: known ? remain : 0,
@@ -222,6 +227,13 @@ export class ErrorLimitGuard {
     this.#budget = this.#budget && this.#budget.resetAt > now
       ? mergeBudgets(this.#budget, seen)
       : seen;
+    this.#store?.save(this.#budget).catch(() => {});
+  }
+
+  #spendUnreported(now: number): void {
+    const budget = this.#current(now) ??
+      { remain: this.#limit, resetAt: now + 60_000, blockedUntil: 0 };
+    this.#budget = { ...budget, remain: Math.max(0, budget.remain - 1) };
     this.#store?.save(this.#budget).catch(() => {});
   }
 

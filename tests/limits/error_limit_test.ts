@@ -38,6 +38,23 @@ Deno.test("a 420 blocks every call until the window resets, and a new window sta
   assert.equal(noHeaders.waitMs(now), 60_000);
 });
 
+Deno.test("errors whose answers do not report the budget still spend it", () => {
+  const guard = new ErrorLimitGuard({ reserve: 10 });
+  guard.observe(headers(13, 30), 503, now);
+  for (let i = 0; i < 3; i++) guard.settle(new Headers(), 502, now); // a proxy's, no ESI headers
+  assert.deepEqual(guard.budget, { remain: 10, resetAt: now + 31_000, blockedUntil: 0 });
+  assert.equal(guard.waitMs(now), 31_000);
+  guard.settle(new Headers(), 200, now);
+  guard.settle(new Headers(), 304, now);
+  assert.equal(guard.budget?.remain, 10, "successes and 304s spend nothing");
+
+  // Nothing known yet: the errors come off a fresh window's budget.
+  const fresh = new ErrorLimitGuard({ reserve: 10 });
+  for (let i = 0; i < 90; i++) fresh.settle(new Headers(), 503, now);
+  assert.deepEqual(fresh.budget, { remain: 10, resetAt: now + 60_000, blockedUntil: 0 });
+  assert.equal(fresh.waitMs(now), 60_000);
+});
+
 Deno.test("budgets merge: smaller remainder within a window, later window over earlier", () => {
   const a: ErrorBudget = { remain: 50, resetAt: now + 30_000, blockedUntil: 0 };
   assert.equal(mergeBudgets(a, { ...a, remain: 40, resetAt: now + 30_400 }).remain, 40);
