@@ -20,7 +20,7 @@ import {
   EsiResponseError,
   EsiTimeoutError,
 } from "./errors.ts";
-import { assertValidHeaders } from "./http/headers.ts";
+import { assertExtraHeaders, assertValidHeaders, isManagedHeader } from "./http/headers.ts";
 import { Flights } from "./http/flights.ts";
 import { type EsiMeta, readMeta } from "./http/meta.ts";
 import {
@@ -127,7 +127,11 @@ export interface EsiClientOptions {
    * @default systemClock
    */
   clock?: Clock;
-  /** Extra headers sent on every request. */
+  /**
+   * Extra headers sent on every request; not those the client sets from its
+   * options (`Accept-Language`, `X-Compatibility-Date`, `X-Tenant`,
+   * `Authorization`, `User-Agent`, `If-None-Match`), which key its cache.
+   */
   headers?: Record<string, string>;
   /**
    * The API key id, to call an esikit gateway (`baseUrl` pointing at its
@@ -357,7 +361,7 @@ export class EsiClient {
       );
     }
     const headers = { ...options.headers };
-    assertValidHeaders(headers);
+    assertExtraHeaders(headers);
     const baseUrl = (options.baseUrl ?? "https://esi.evetech.net").replace(/\/+$/, "");
     if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(baseUrl)) {
       throw new EsiRequestError(
@@ -421,7 +425,7 @@ export class EsiClient {
    * ```
    */
   withHeaders(headers: Record<string, string>): EsiClient {
-    assertValidHeaders(headers);
+    assertExtraHeaders(headers);
     return this.#derive({ headers: { ...this.#config.headers, ...headers } });
   }
 
@@ -950,7 +954,7 @@ export class EsiClient {
       ...this.#config.headers,
     };
     if (options.headers) {
-      assertValidHeaders(options.headers);
+      assertExtraHeaders(options.headers);
       Object.assign(headers, options.headers);
     }
     let body: string | undefined;
@@ -1354,10 +1358,14 @@ function info(call: Call): CallInfo {
   return { method: call.method, route: call.route, url: redactUrl(call.url), callId: call.callId };
 }
 
-/** Lets a request hook add a header (a trace context, say) without overriding the client's. */
+/**
+ * Lets a request hook add a header (a trace context, say) without overriding
+ * the client's, nor adding one the client manages (which keys its cache).
+ */
 function headerSetter(headers: Record<string, string>): (name: string, value: string) => void {
   return (name, value) => {
     const lower = name.toLowerCase();
+    if (isManagedHeader(lower)) return;
     if (Object.keys(headers).some((existing) => existing.toLowerCase() === lower)) return;
     assertValidHeaders({ [name]: value });
     headers[name] = value;

@@ -46,7 +46,10 @@ export interface EsiRequestParams {
   query?: Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
   /** The JSON request body. */
   body?: unknown;
-  /** Extra request headers. */
+  /**
+   * Extra request headers; not those the client sets from its options
+   * (`language`, `compatibilityDate`, `tenant`, `token`…), which key its cache.
+   */
   headers?: Record<string, string>;
 }
 

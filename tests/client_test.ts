@@ -34,6 +34,39 @@ Deno.test("a call sends ESI's headers and reports what it got in meta", () =>
     assert.deepEqual(res.meta.errorLimit, { remain: 100, reset: res.meta.errorLimit?.reset });
   }));
 
+Deno.test("extra headers cannot be those the client sets and keys its cache by", () =>
+  withEsi(async ({ sim, esi }) => {
+    const refused =
+      /Cannot send header "Accept-Language" as an extra header: the client sets it from the "language" option or withLanguage\(\)/;
+    await assert.rejects(
+      esi.request("GET", "/universe/types/{type_id}", {
+        path: { type_id: 34 },
+        headers: { "Accept-Language": "de" },
+      }),
+      (err: unknown) => err instanceof EsiRequestError && refused.test(err.message),
+    );
+    assert.throws(() => esi.withHeaders({ "x-tenant": "singularity" }), /"tenant" option/);
+    assert.throws(
+      () => new EsiClient({ userAgent: "t/1", headers: { Authorization: "Bearer x" } }),
+      /"token" option/,
+    );
+    assert.equal(sim.requests.length, 0, "nothing was sent");
+    // A hook cannot add one either: the call goes out, keyed and sent as the client says.
+    const traced = new EsiClient({
+      userAgent: "t/1",
+      baseUrl: sim.url,
+      hooks: {
+        request: [(e) => {
+          e.setHeader?.("Authorization", "Bearer someone-else");
+          e.setHeader?.("X-Trace", "1");
+        }],
+      },
+    });
+    await traced.get("/status");
+    assert.equal(sim.requests[0].headers["authorization"], undefined);
+    assert.equal(sim.requests[0].headers["x-trace"], "1");
+  }));
+
 Deno.test("a fresh entry is served from the cache without a request", () =>
   withEsi(async ({ sim, esi }) => {
     await esi.get("/status");
