@@ -47,6 +47,7 @@ import { type CacheOutcome, type CallInfo, emit, type Hooks } from "./observe/ho
 import type { AccessTokenSource } from "./sso/token_source.ts";
 import { authorizeCall, type CallAuth } from "./http/auth.ts";
 import { type OperationMeta, resolveOperation } from "./http/operation.ts";
+import { matchRoute } from "./http/match.ts";
 import { validateParams } from "./http/validate.ts";
 import { specCompatibilityDate } from "./spec/operations.gen.ts";
 import type { EsiData, EsiHttpMethod, EsiParams, EsiPath, EsiRequestParams } from "./typed.ts";
@@ -543,7 +544,9 @@ export class EsiClient {
 
   /**
    * Sends a call to any path, typed or not: the escape hatch for routes newer
-   * than esikit's spec. Routes the spec knows are still checked against it.
+   * than esikit's spec. Routes the spec knows are still checked against it,
+   * whether named by template or by a concrete path (`/characters/1/skills`
+   * is matched to its route: its checks, rate-limit group and template).
    *
    * @param method The HTTP method.
    * @param path The route template or a literal path.
@@ -938,13 +941,13 @@ export class EsiClient {
 
   /** Everything that can be known and refused before any I/O. */
   #prepare(method: string, path: string, options: RequestOptions): Call {
-    const operation = resolveOperation(method, path);
-    if (operation) validateParams(operation, options);
+    const { operation, params } = operationOf(method, path, options.path);
+    if (operation) validateParams(operation, { ...options, path: params });
     const route = operation?.path ?? path;
     if (!route.startsWith("/")) {
       throw new EsiRequestError(`Cannot ${method} "${route}": the path must start with "/"`);
     }
-    const url = this.#shared.baseUrl + fillPath(route, options.path) + buildQuery(options.query);
+    const url = this.#shared.baseUrl + fillPath(route, params) + buildQuery(options.query);
     const headers: Record<string, string> = {
       "Accept": "application/json",
       "Accept-Language": this.#config.language,
@@ -1352,6 +1355,32 @@ function fromEntry(entry: CacheEntry, cache: CacheOutcome, attempts: number): Up
     attempts,
     expiresAt: entry.expiresAt,
   };
+}
+
+/**
+ * The operation of a call, by template or, for a concrete path like
+ * `/characters/1/notifications`, by matching it to the spec: either way the
+ * call gets the route's checks, rate-limit group and template.
+ */
+function operationOf(
+  method: string,
+  path: string,
+  params: RequestOptions["path"],
+): { operation?: OperationMeta; params: RequestOptions["path"] } {
+  const operation = resolveOperation(method, path);
+  if (operation || path.includes("{") || (params && Object.keys(params).length)) {
+    return { operation, params };
+  }
+  const found = matchRoute(method, path);
+  if (!found) return { params };
+  if ("allowed" in found) {
+    throw new EsiRequestError(
+      `Cannot ${method} "${path}": the route only allows ${
+        found.allowed.map((m) => `"${m}"`).join(", ")
+      }`,
+    );
+  }
+  return { operation: found.operation, params: found.params };
 }
 
 function info(call: Call): CallInfo {

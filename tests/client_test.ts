@@ -67,6 +67,29 @@ Deno.test("extra headers cannot be those the client sets and keys its cache by",
     assert.equal(sim.requests[0].headers["x-trace"], "1");
   }));
 
+Deno.test("a concrete path is matched to its route: checked, limited and labelled as the template", () =>
+  withEsi(async ({ sim, esi }) => {
+    const res = await esi.requestUntyped("GET", "/markets/10000002/orders", {
+      query: { order_type: "all" },
+    });
+    assert.equal(res.meta.route, "/markets/{region_id}/orders");
+    assert.equal(res.meta.rateLimit?.group, "market-order");
+    assert.equal(sim.requests[0].path, "/markets/10000002/orders");
+    // The route's checks apply as they do to the template.
+    await assert.rejects(
+      esi.requestUntyped("GET", "/markets/10000002/orders"),
+      /"order_type" is missing/,
+    );
+    await assert.rejects(
+      esi.requestUntyped("GET", "/markets/abc/orders", {
+        query: { order_type: "all" },
+      }),
+      /region_id/,
+    );
+    await assert.rejects(esi.requestUntyped("DELETE", "/status"), /the route only allows "GET"/);
+    assert.equal(sim.requests.length, 1);
+  }));
+
 Deno.test("a fresh entry is served from the cache without a request", () =>
   withEsi(async ({ sim, esi }) => {
     await esi.get("/status");
