@@ -1172,6 +1172,9 @@ export class EsiClient {
       const value = headers.get(name);
       if (value !== null && name !== "content-type") merged.set(name, value);
     }
+    // Its Age counts against its max-age (the stored entry keeps no Age of its own).
+    const age = headers.get("age");
+    if (age !== null) merged.set("age", age);
     const upstream: Upstream = {
       status: stored.status,
       headers: merged,

@@ -13,6 +13,7 @@ import {
   VERSION,
 } from "../mod.ts";
 import { withEsi } from "./support/esi.ts";
+import { FakeClock } from "../src/testing/mod.ts";
 
 Deno.test("a call sends ESI's headers and reports what it got in meta", () =>
   withEsi(async ({ sim, esi }) => {
@@ -115,6 +116,36 @@ Deno.test("304 reuses the stored body and takes the new Expires", () =>
     assert.equal(third.meta.cache, "hit");
     assert.equal(sim.requests.length, 2);
   }));
+
+Deno.test("a 304's Age counts against its max-age, as a 200's does", async () => {
+  const clock = new FakeClock();
+  const answers = [
+    () =>
+      new Response('{"players":1}', {
+        headers: {
+          "content-type": "application/json",
+          etag: '"v1"',
+          "cache-control": "max-age=60",
+        },
+      }),
+    () =>
+      new Response(null, {
+        status: 304,
+        headers: { etag: '"v1"', "cache-control": "public, max-age=300", age: "290" },
+      }),
+  ];
+  const esi = new EsiClient({
+    userAgent: "t/1",
+    clock,
+    retry: 0,
+    fetch: () => Promise.resolve(answers.shift()!()),
+  });
+  await esi.requestUntyped("GET", "/status");
+  await clock.advance(61_000);
+  const revalidated = await esi.requestUntyped("GET", "/status");
+  assert.equal(revalidated.meta.cache, "revalidated");
+  assert.equal(revalidated.meta.expires!.getTime(), clock.now() + 10_000);
+});
 
 Deno.test("no-store answers are not stored", () =>
   withEsi(async ({ sim, esi }) => {
