@@ -284,6 +284,9 @@ interface Call extends CallInfo {
 }
 
 const inherited = Symbol("inherited");
+
+/** One try's outcome: ESI's answer, or the error that kept it from coming. */
+type TryResult = { response: Response; body: Uint8Array } | EsiError;
 const emptyBody = new Uint8Array(0);
 const decoder = new TextDecoder();
 // The headers a stored entry keeps; the rest describe one exchange only.
@@ -373,6 +376,9 @@ export class EsiClient {
       throw new EsiRequestError(
         "Cannot create the client: apiKey and apiSecret go together; give both or neither",
       );
+    }
+    if (options.apiSecret === "") {
+      throw new EsiRequestError("Cannot create the client: apiSecret is empty");
     }
     const userAgent = `${options.userAgent ? `${options.userAgent} ` : ""}esikit/${VERSION}`;
     assertValidHeaders({ "User-Agent": userAgent });
@@ -1000,11 +1006,17 @@ export class EsiClient {
       const headers = this.#tryHeaders(call, stored);
       if (auth) headers["Authorization"] = `Bearer ${await auth.accessToken(call.signal)}`;
       const permit = limits.tryAcquire(subject) ?? await this.#admit(call, subject);
-      if (this.#shared.gateway) await this.#sign(call, headers);
-      if (hooks.request?.length) {
-        emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
+      let result: TryResult;
+      try {
+        if (this.#shared.gateway) await this.#sign(call, headers);
+        if (hooks.request?.length) {
+          emit(hooks.request, { ...info(call), attempt, setHeader: headerSetter(headers) });
+        }
+        result = await this.#try(call, headers);
+      } catch (error) {
+        permit.settle(0, undefined); // nothing reached ESI: the permit goes back
+        throw error;
       }
-      const result = await this.#try(call, headers);
       permit.settle(
         result instanceof EsiError ? 0 : result.response.status,
         result instanceof EsiError ? undefined : result.response.headers,
@@ -1108,10 +1120,7 @@ export class EsiClient {
    * inside the deadline. Waiting for limits or the gate is not part of the
    * timeout.
    */
-  async #try(
-    call: Call,
-    headers: Record<string, string>,
-  ): Promise<{ response: Response; body: Uint8Array } | EsiError> {
+  async #try(call: Call, headers: Record<string, string>): Promise<TryResult> {
     const shown = redactUrl(call.url);
     let release: (() => void) | undefined;
     try {

@@ -83,6 +83,10 @@ Deno.test("a signature over other parts does not verify", async () => {
   assert.equal(await verifySignature(key, canonicalString(parts), "zz"), false);
 });
 
-Deno.test("apiKey and apiSecret go together", () => {
+Deno.test("apiKey and apiSecret go together, and the secret is not empty", () => {
   assert.throws(() => new EsiClient({ userAgent: "t", apiKey: "k" }), EsiRequestError);
+  assert.throws(
+    () => new EsiClient({ userAgent: "t", apiKey: "k", apiSecret: "" }),
+    /^EsiRequestError: Cannot create the client: apiSecret is empty$/,
+  );
 });
