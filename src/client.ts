@@ -751,7 +751,7 @@ export class EsiClient {
       path,
       this.#pageFetcher<EsiData<"get", P>>(path, options),
       this.clock,
-      options.paging,
+      { ...options.paging, signal: options.signal },
     );
   }
 
@@ -784,7 +784,7 @@ export class EsiClient {
       path,
       this.#pageFetcher<unknown[]>(path, options),
       this.clock,
-      options.paging,
+      { ...options.paging, signal: options.signal },
     ) as Promise<EsiData<"get", P>>;
   }
 

@@ -46,6 +46,11 @@ export interface PagesOptions {
    * @default 3
    */
   maxRestarts?: number;
+  /**
+   * Ends the walk's own waits (for a version about to turn over); the client
+   * passes the call's `signal`.
+   */
+  signal?: AbortSignal;
 }
 
 /** The resource changed while its pages were being fetched. */
@@ -161,7 +166,7 @@ async function* walk<T>(
   if (left < nearExpiryMs) {
     // ESI is about to publish the next version: fetch that one instead of
     // racing the turnover across pages.
-    await clock.sleep(Math.max(0, left) + 1_000);
+    await clock.sleep(Math.max(0, left) + 1_000, options.signal);
     first = await fetchOne(route, fetchPage, 1, true);
   }
   const pages = first.meta.pages ?? 1;

@@ -188,6 +188,23 @@ Deno.test("all() returns every record of one consistent version", async (t) => {
         );
       }, { sim: { data: { marketPages: 3, ordersPerPage: 10 } } }),
   );
+  await t.step(
+    "an abort ends the wait for the next version at once",
+    () =>
+      withEsi(async ({ esi, clock }) => {
+        const first = await esi.request("GET", route, args);
+        await clock.setTime(first.meta.expires!.getTime() - 2_000);
+        const stop = new AbortController();
+        const pending = esi.all(route, { ...args, signal: stop.signal });
+        for (let turn = 0; clock.pending === 0; turn++) {
+          assert.ok(turn < 1_000, "the walk never waited for the next version");
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        stop.abort(new Error("the caller left"));
+        await assert.rejects(pending, /the caller left/);
+        assert.equal(clock.now(), first.meta.expires!.getTime() - 2_000, "no time passed");
+      }, { sim: { data: { marketPages: 3, ordersPerPage: 10 } } }),
+  );
 });
 
 Deno.test("pages() streams in order and throws rather than yield a mix", async (t) => {
