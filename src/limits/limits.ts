@@ -86,6 +86,11 @@ export class Limits {
   readonly #maxBackoffMs: number;
   readonly #buckets = new Map<string, RateLimitBucket>();
   readonly #penalties = new Map<string, Penalty>();
+  // Buckets and penalties are kept per group (or route) and identity: a
+  // gateway sees characters come and go. Idle ones are swept when there are
+  // this many, and the next sweep waits for twice what a sweep leaves.
+  #sweepBucketsAt = SWEEP_AT;
+  #sweepPenaltiesAt = SWEEP_AT;
   /** The error budget's guard. */
   readonly errors: ErrorLimitGuard;
 
@@ -119,6 +124,11 @@ export class Limits {
     const key = `${group}|${identity}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
+      if (this.#buckets.size >= this.#sweepBucketsAt) {
+        const now = this.#clock.now();
+        forgetIdle(this.#buckets, (b) => b.idle(now));
+        this.#sweepBucketsAt = Math.max(SWEEP_AT, this.#buckets.size * 2);
+      }
       bucket = new RateLimitBucket(
         this.#groups[group] ?? size ?? { maxTokens: 150, windowMs: 900_000 },
       );
@@ -231,6 +241,11 @@ export class Limits {
     penalty.strikes++;
     const backoff = retryAfter ?? Math.min(this.#maxBackoffMs, 1_000 * 2 ** (penalty.strikes - 1));
     penalty.bucket.block(now + backoff);
+    if (!this.#penalties.has(key) && this.#penalties.size >= this.#sweepPenaltiesAt) {
+      // A penalty whose block ended longer ago than the longest backoff has nothing left to double.
+      forgetIdle(this.#penalties, (p) => p.bucket.idle(now - this.#maxBackoffMs));
+      this.#sweepPenaltiesAt = Math.max(SWEEP_AT, this.#penalties.size * 2);
+    }
     this.#penalties.set(key, penalty);
   }
 
@@ -266,6 +281,13 @@ export class Limits {
       waitMs: this.#clock.now() - started,
     });
   }
+}
+
+/** How many buckets (or penalties) are kept before idle ones are swept. */
+const SWEEP_AT = 10_000;
+
+function forgetIdle<V>(entries: Map<string, V>, idle: (value: V) => boolean): void {
+  for (const [key, value] of entries) if (idle(value)) entries.delete(key);
 }
 
 function penaltyKey(subject: LimitSubject): string {

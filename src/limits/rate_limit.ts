@@ -140,6 +140,17 @@ export class RateLimitBucket {
     return Infinity;
   }
 
+  /**
+   * Whether the bucket holds nothing at this time: no spend in the window, no
+   * reservation, no block. An idle bucket can be forgotten and made anew.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns `true` when forgetting it loses nothing.
+   */
+  idle(now: number): boolean {
+    return this.#reserved === 0 && this.#blockedUntil <= now && this.used(now) === 0;
+  }
+
   /** Reserves a call's tokens; {@link RateLimitBucket.settle} gives them back as spent. */
   reserve(): void {
     this.#reserved += reservedCost;

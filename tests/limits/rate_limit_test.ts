@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseRateLimit, RateLimitBucket, tokenCost } from "../../mod.ts";
+import { Limits, parseRateLimit, RateLimitBucket, tokenCost } from "../../mod.ts";
+import { FakeClock } from "../../src/testing/mod.ts";
 
 const now = Date.UTC(2026, 6, 17, 12);
 
@@ -58,4 +59,25 @@ Deno.test("a 429 blocks the bucket", () => {
   bucket.block(now + 2_000);
   assert.equal(bucket.waitMs(now), 2_000);
   assert.equal(bucket.waitMs(now + 2_000), 0);
+});
+
+Deno.test("idle buckets are forgotten once there are many; busy ones are kept", async () => {
+  const clock = new FakeClock({ start: now });
+  const limits = new Limits({ clock });
+  const busy = limits.bucket("char-location", "character:busy");
+  busy.reserve();
+  busy.settle(200, undefined, clock.now());
+  const first = limits.bucket("char-location", "character:0");
+  for (let i = 1; i < 9_999; i++) limits.bucket("char-location", `character:${i}`);
+  assert.equal(limits.bucket("char-location", "character:0"), first, "kept below the sweep");
+  limits.bucket("char-location", "character:new"); // the 10,001st: a sweep first
+  assert.notEqual(limits.bucket("char-location", "character:0"), first, "forgotten, made anew");
+  assert.equal(
+    limits.bucket("char-location", "character:busy"),
+    busy,
+    "its spend is still counted",
+  );
+  assert.equal(busy.idle(clock.now()), false);
+  await clock.advance(busy.size.windowMs + 1);
+  assert.equal(busy.idle(clock.now()), true);
 });
