@@ -30,6 +30,12 @@ export interface EsiSimFault {
    * @default false for 429 and 520 (the game server's own limits), true otherwise
    */
   rateLimitHeaders?: boolean;
+  /**
+   * Answer the faulted statuses as a proxy in front of ESI does while ESI is
+   * down: none of ESI's headers (no `X-Esi-*`, no limits), though ESI still
+   * counts each against the error budget.
+   */
+  proxy?: boolean;
   /** A `Retry-After` (seconds) on the faulted statuses. */
   retryAfter?: number;
   /** Extra latency, in milliseconds of the simulator's clock. */

@@ -140,6 +140,8 @@ interface Planned {
   body: BodyInit | null;
   /** Charged to the route's group unless the answer comes from the game server itself. */
   bare?: boolean;
+  /** A proxy's answer: none of ESI's headers (it still counts as an error). */
+  proxy?: boolean;
 }
 
 interface Call {
@@ -565,7 +567,8 @@ export class EsiSimulator implements AsyncDisposable {
 
     if (faultStatus !== undefined && faultStatus >= 400) {
       const planned = this.#error(faultStatus, REASONS[faultStatus] ?? `HTTP ${faultStatus}`);
-      planned.bare =
+      planned.proxy = fault!.fault.proxy;
+      planned.bare = planned.proxy ||
         !(fault!.fault.rateLimitHeaders ?? (faultStatus !== 429 && faultStatus !== 520));
       if (fault!.fault.retryAfter !== undefined) {
         planned.headers.push(["retry-after", String(fault!.fault.retryAfter)]);
@@ -666,8 +669,11 @@ export class EsiSimulator implements AsyncDisposable {
     else if (status === 420) stats.status420++;
     else if (status === 429) stats.status429++;
     call.record.status = status;
+    headers.push(["date", httpDate(now)]);
+    if (planned.proxy && status !== 420) {
+      return new Response(call.record.method === "HEAD" ? null : body, { status, headers });
+    }
     headers.push(
-      ["date", httpDate(now)],
       ["x-esi-request-id", crypto.randomUUID()],
       ["x-compatibility-date", call.compatibilityDate],
       ["content-language", call.language],

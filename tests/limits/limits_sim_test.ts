@@ -77,6 +77,28 @@ Deno.test('policy "throw" refuses a call once the budget is down to the reserve'
     client: { limits: { policy: "throw", errorLimit: { reserve: 5 } } },
   }));
 
+Deno.test("a proxy's 502s without ESI's headers still spend the budget: no 420", () =>
+  withEsi(async ({ sim, esi }) => {
+    await esi.get("/status"); // the budget is known: 10 left
+    sim.fault("GET /characters/{character_id}", { statuses: [502], proxy: true, times: Infinity });
+    let refused: EsiErrorLimitError | undefined;
+    for (let i = 0; i < 20 && !refused; i++) {
+      await esi.get("/characters/{character_id}", { path: { character_id: i + 1 } }).catch(
+        (err: unknown) => {
+          if (err instanceof EsiErrorLimitError) refused = err;
+          else assert.ok(err instanceof EsiServerError, String(err));
+        },
+      );
+    }
+    assert.equal(refused?.remain, 5, "refused at the reserve");
+    const proxied = sim.requests.filter((r) => r.status === 502);
+    assert.equal(proxied.length, 5);
+    assert.equal(sim.stats.status420, 0);
+  }, {
+    sim: { errorLimit: 10 },
+    client: { retry: 0, limits: { policy: "throw", errorLimit: { reserve: 5 } } },
+  }));
+
 Deno.test("a group at 150/15m with 200 calls queued never earns a 429", () =>
   withEsi(async ({ sim, esi }) => {
     const calls = Array.from({ length: 200 }, (_, i) => ({
