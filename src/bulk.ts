@@ -17,7 +17,8 @@ export type Settled<T> =
  *
  * @param inputs The inputs.
  * @param run The call for one input.
- * @param concurrency The most calls at once.
+ * @param concurrency The most calls at once (`Infinity`: all of them).
+ * @throws {RangeError} When `concurrency` is `NaN`.
  * @returns The outcomes, in input order.
  * @example
  * ```ts
@@ -31,7 +32,12 @@ export async function settleAll<I, T>(
   run: (input: I, index: number) => Promise<T>,
   concurrency: number,
 ): Promise<Settled<T>[]> {
-  const gate = new ConcurrencyGate(Math.max(1, Math.floor(concurrency)));
+  if (Number.isNaN(concurrency)) {
+    throw new RangeError(`Cannot run the calls: concurrency "${concurrency}" is not a number`);
+  }
+  // Infinity: every call at once.
+  const limit = Number.isFinite(concurrency) ? Math.floor(concurrency) : inputs.length;
+  const gate = new ConcurrencyGate(Math.max(1, limit));
   return await Promise.all(inputs.map(async (input, index): Promise<Settled<T>> => {
     const release = await gate.acquire();
     try {

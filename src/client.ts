@@ -947,6 +947,12 @@ export class EsiClient {
 
   /** Everything that can be known and refused before any I/O. */
   #prepare(method: string, path: string, options: RequestOptions): Call {
+    if (/[?#]/.test(path)) {
+      // The route names the call in hooks and errors: a query there could carry a secret.
+      throw new EsiRequestError(
+        `Cannot ${method} "${redactUrl(path)}": give the query as "query", not in the path`,
+      );
+    }
     const { operation, params } = operationOf(method, path, options.path);
     if (operation) validateParams(operation, { ...options, path: params });
     const route = operation?.path ?? path;
@@ -1313,7 +1319,8 @@ function response<T>(data: T, upstream: Upstream, metaOf: () => EsiMeta): EsiRes
 
 function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
   const { body, status } = upstream;
-  if (options.raw === "bytes") return body as T;
+  // A copy: the body is the cached entry's, which every later hit is served from.
+  if (options.raw === "bytes") return body.slice() as T;
   if (options.raw === "text") return decoder.decode(body) as T;
   if (call.method === "HEAD" || status === 204 || status === 304) return undefined as T;
   const text = decoder.decode(body);

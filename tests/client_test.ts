@@ -91,6 +91,42 @@ Deno.test("a concrete path is matched to its route: checked, limited and labelle
     assert.equal(sim.requests.length, 1);
   }));
 
+Deno.test("raw bytes are the caller's own: changing them leaves the cache as it was", () =>
+  withEsi(async ({ sim, esi }) => {
+    const first = await esi.requestUntyped<Uint8Array>("GET", "/status", { raw: "bytes" });
+    const original = first.data.slice();
+    first.data.fill(0x20);
+    const again = await esi.requestUntyped<Uint8Array>("GET", "/status", { raw: "bytes" });
+    assert.equal(again.meta.cache, "hit");
+    assert.deepEqual(again.data, original);
+    assert.equal(sim.requests.length, 1);
+  }));
+
+Deno.test("a query in the path is refused, its secrets redacted", () =>
+  withEsi(async ({ sim, esi }) => {
+    await assert.rejects(
+      esi.requestUntyped("GET", "/latest/characters/1/wallet/?token=SECRET"),
+      (err: unknown) => {
+        assert.ok(err instanceof EsiRequestError);
+        assert.equal(
+          err.message,
+          'Cannot GET "/latest/characters/1/wallet/?token=<redacted>": give the query as "query", not in the path',
+        );
+        return true;
+      },
+    );
+    assert.equal(sim.requests.length, 0);
+  }));
+
+Deno.test("many(): concurrency Infinity runs every call at once; NaN is refused", () =>
+  withEsi(async ({ sim, esi }) => {
+    const calls = Array.from({ length: 5 }, () => ({ route: "/status" }));
+    const results = await esi.many(calls, { concurrency: Infinity });
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(sim.requests.length, 1, "coalesced into one upstream call");
+    await assert.rejects(esi.many(calls, { concurrency: NaN }), RangeError);
+  }));
+
 Deno.test("a fresh entry is served from the cache without a request", () =>
   withEsi(async ({ sim, esi }) => {
     await esi.get("/status");

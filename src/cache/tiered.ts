@@ -83,7 +83,8 @@ export class TieredCache implements CacheStore {
   }
 
   /**
-   * Writes an entry to both tiers (to the near one only while it is fresh).
+   * Writes an entry to both tiers (to the near one only while it is fresh;
+   * a near copy of an older version is dropped either way).
    *
    * @param key The cache key.
    * @param entry The entry.
@@ -92,6 +93,7 @@ export class TieredCache implements CacheStore {
   async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
     const fresh = entry.expiresAt - this.#clock.now();
     if (fresh > 0) await this.#near.set(key, entry, Math.min(fresh, ttlMs));
+    else await this.#near.delete(key);
     await this.#shared.set(key, entry, ttlMs);
   }
 

@@ -51,3 +51,12 @@ Deno.test("tiered cache: fresh entries from memory, the rest from the shared sto
   assert.equal(await a.get("k"), undefined);
   assert.equal(await shared.get("k"), undefined);
 });
+
+Deno.test("tiered cache: an entry replaced by one already due is not served from the near tier", async () => {
+  const clock = new FakeClock();
+  const cache = new TieredCache({ shared: new MemoryCache({ clock }), clock });
+  await cache.set("k", entry(clock.now(), 30_000), 3_600_000);
+  // A refetch (no-cache) answered with an entry that is due at once.
+  await cache.set("k", { ...entry(clock.now(), 0), headers: { etag: '"v2"' } }, 3_600_000);
+  assert.deepEqual((await cache.get("k"))?.headers, { etag: '"v2"' });
+});
