@@ -481,7 +481,9 @@ Deno.test("without a userAgent the client warns once and still works", () =>
     } finally {
       console.warn = warn;
     }
-    assert.ok(warned.length <= 1); // once per process: another test may have warned first
+    // Once per process; no other test of this file creates a client without a userAgent.
+    assert.equal(warned.length, 1);
+    assert.match(String((warned[0] as unknown[])[0]), /^esikit: no userAgent given/);
     assert.match(sim.requests[0].headers["user-agent"], /^esikit\//);
   }));
 

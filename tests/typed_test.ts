@@ -92,6 +92,7 @@ post("/universe/names", { body: ["Jita"] });
 post("/universe/names", {});
 // @ts-expect-error a GET-only path used with POST
 post("/status", {});
+void [typo, ship]; // only their types are under test
 
 Deno.test("every operationId maps to an operation in the table", () => {
   const keys = Object.values(operationKeysById);
@@ -99,10 +100,4 @@ Deno.test("every operationId maps to an operation in the table", () => {
   for (const [id, key] of Object.entries(operationKeysById)) {
     assert.equal(operations[key].operationId, id);
   }
-});
-
-Deno.test("the typed stand-in returns the path it was given", () => {
-  assert.equal(get("/status"), "/status");
-  assert.equal(typo.path.region_id, 1);
-  assert.equal(ship.path.character_id, 1);
 });

@@ -8,6 +8,7 @@ import {
 } from "../../mod.ts";
 import { SsoSimulator } from "../../src/testing/mod.ts";
 import { withEsi } from "../support/esi.ts";
+import { until } from "../support/until.ts";
 
 Deno.test("a 5xx storm, 20-way concurrent over two windows, never earns a 420", () =>
   withEsi(async ({ sim, esi }) => {
@@ -200,14 +201,19 @@ Deno.test("all() returns every record of one consistent version", async (t) => {
     () =>
       withEsi(async ({ sim, esi, clock }) => {
         const first = await esi.request("GET", route, args);
-        await clock.setTime(first.meta.expires!.getTime() - 2_000);
+        const expiry = first.meta.expires!.getTime();
+        await clock.setTime(expiry - 2_000);
         const pending = esi.all(route, args);
+        // The walk waits out the 2 s left, and 1 s more, before it asks for anything.
+        await until(() => clock.sleeps.includes(3_000), "the walk to wait for the next version");
+        const before = sim.requests.length;
+        assert.ok(sim.requests.every((r) => (r.query.page ?? "1") === "1"), "page 1 only, so far");
         await clock.advance(3_000);
         const orders = await pending;
         assert.equal(orders.length, 30);
-        assert.ok(
-          sim.requests.some((r) => r.status === 304 || r.at >= first.meta.expires!.getTime()),
-        );
+        const walk = sim.requests.slice(before);
+        assert.deepEqual(walk.map((r) => r.query.page).sort(), ["1", "2", "3"]);
+        assert.ok(walk.every((r) => r.at > expiry), "the whole walk is of the next version");
       }, { sim: { data: { marketPages: 3, ordersPerPage: 10 } } }),
   );
   await t.step(
@@ -218,10 +224,7 @@ Deno.test("all() returns every record of one consistent version", async (t) => {
         await clock.setTime(first.meta.expires!.getTime() - 2_000);
         const stop = new AbortController();
         const pending = esi.all(route, { ...args, signal: stop.signal });
-        for (let turn = 0; clock.pending === 0; turn++) {
-          assert.ok(turn < 1_000, "the walk never waited for the next version");
-          await new Promise((r) => setTimeout(r, 0));
-        }
+        await until(() => clock.pending > 0, "the walk to wait for the next version");
         stop.abort(new Error("the caller left"));
         await assert.rejects(pending, /the caller left/);
         assert.equal(clock.now(), first.meta.expires!.getTime() - 2_000, "no time passed");

@@ -15,11 +15,7 @@ import {
   REDIRECT_URI,
   startSso,
 } from "../support/sso_harness.ts";
-
-/** Yields to the event loop (no time passes on the fake clock) until `ready()` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 0));
-}
+import { until } from "../support/until.ts";
 
 function ssoError(oauthError: string | undefined, extra: (err: EsiSsoError) => void = () => {}) {
   return (err: unknown) => {

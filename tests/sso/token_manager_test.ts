@@ -11,6 +11,7 @@ import {
   type SsoRig,
   startSso,
 } from "../support/sso_harness.ts";
+import { until } from "../support/until.ts";
 
 const SCOPES = ["esi-skills.read_skills.v1", "esi-assets.read_assets.v1"];
 
@@ -27,11 +28,6 @@ async function managed(rig: SsoRig, options: Partial<TokenManagerOptions> = {}) 
   const first = await rig.sim.issueTokens({ clientId: PUBLIC_CLIENT, scopes: SCOPES });
   await manager.add(first);
   return { manager, events, store, first };
-}
-
-/** Yields to the event loop (no time passes on the fake clock) until `ready()` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 Deno.test("100 parallel callers of an expiring token cause exactly one refresh request", async () => {
