@@ -34,6 +34,9 @@ if (!available && !Deno.env.get("CI")) {
   );
 }
 
+/** The wrangler the test runs, pinned: from the npm registry, the same on every machine. */
+const WRANGLER = "wrangler@4.86.0";
+
 Deno.test({
   name: "wrangler dev: workerd serves /healthz and a proxied /esi/status from the simulator",
   ignore: !available && !Deno.env.get("CI"),
@@ -48,7 +51,7 @@ Deno.test({
       args: [
         "npx",
         "-y",
-        "wrangler@4",
+        WRANGLER,
         "dev",
         "--local",
         "--ip",
@@ -66,7 +69,14 @@ Deno.test({
         "ESI_USER_AGENT:esikit-tests/1.0 (tests@example.com)",
       ],
       cwd: workerDir,
-      env: { WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "info", NO_COLOR: "1", CI: "1" },
+      env: {
+        WRANGLER_SEND_METRICS: "false",
+        // Loopback only: no request properties fetched from Cloudflare.
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_LOG: "info",
+        NO_COLOR: "1",
+        CI: "1",
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
