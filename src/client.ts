@@ -1298,15 +1298,29 @@ export class EsiClient {
           }),
         );
       }
-      return response(safeJson(text) as T, upstream, metaOf);
+      const data = safeJson(text) as T;
+      return response(() => data, upstream, metaOf);
     }
-    return response(decode<T>(call, options, upstream), upstream, metaOf);
+    if (options.raw === "bytes") {
+      // A copy, as the body is the cached entry's (every later hit is served from it),
+      // made only when read: the gateway answers hits from the entry itself.
+      return response(() => body.slice() as T, upstream, metaOf);
+    }
+    const data = decode<T>(call, options, upstream);
+    return response(() => data, upstream, metaOf);
   }
 }
 
-function response<T>(data: T, upstream: Upstream, metaOf: () => EsiMeta): EsiResponse<T> {
+/** The answer; its `data` is read once, when first asked for. */
+function response<T>(read: () => T, upstream: Upstream, metaOf: () => EsiMeta): EsiResponse<T> {
+  let data: { value: T } | undefined;
   return {
-    data,
+    get data() {
+      return (data ??= { value: read() }).value;
+    },
+    set data(value: T) {
+      data = { value };
+    },
     status: upstream.status,
     get headers() {
       return upstream.headers;
@@ -1319,8 +1333,6 @@ function response<T>(data: T, upstream: Upstream, metaOf: () => EsiMeta): EsiRes
 
 function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
   const { body, status } = upstream;
-  // A copy: the body is the cached entry's, which every later hit is served from.
-  if (options.raw === "bytes") return body.slice() as T;
   if (options.raw === "text") return decoder.decode(body) as T;
   if (call.method === "HEAD" || status === 204 || status === 304) return undefined as T;
   const text = decoder.decode(body);
