@@ -31,14 +31,14 @@ export {
   type CursorRecord,
   type EsiCallArgs,
   type EsiCallOptions,
-  EsiClient,
   type EsiClientOptions,
   type EsiLanguage,
   type EsiResponse,
   type RecordOf,
   type RequestOptions,
   type TokenInput,
-} from "./src/client.ts";
+} from "./src/client/options.ts";
+export { EsiClient } from "./src/client/client.ts";
 export * from "./src/typed.ts";
 export * from "./src/errors.ts";
 export { type Clock, systemClock } from "./src/clock.ts";
@@ -98,6 +98,7 @@ export {
   mergeBudgets,
 } from "./src/limits/error_limit.ts";
 export {
+  type BucketOptions,
   type BucketSize,
   parseRateLimit,
   RateLimitBucket,
@@ -110,7 +111,9 @@ export {
   type LimitsOptions,
   type LimitSubject,
   type Permit,
+  type Throttle,
 } from "./src/limits/limits.ts";
+export { CircuitBreaker, type CircuitOptions, type CircuitState } from "./src/limits/circuit.ts";
 export {
   allPagesOf,
   type EsiPage,

@@ -17,6 +17,7 @@ export type EsiErrorCode =
   | "ERR_NOT_FOUND"
   | "ERR_ERROR_LIMIT"
   | "ERR_RATE_LIMIT"
+  | "ERR_CIRCUIT_OPEN"
   | "ERR_TIMEOUT"
   | "ERR_NETWORK"
   | "ERR_ABORTED"
@@ -44,6 +45,8 @@ export type EsiErrorCode =
 export class EsiError extends Error {
   /** A stable identifier of the failure. */
   readonly code: EsiErrorCode;
+  /** How many tries reached for ESI before the call failed (0: none was sent). */
+  attempts = 0;
 
   /**
    * Creates the error.
@@ -317,6 +320,40 @@ export class EsiRateLimitError extends EsiError {
     super(
       "ERR_RATE_LIMIT",
       `Cannot send the request: rate-limit group "${group}" is out of tokens until ${
+        new Date(retryAt).toISOString()
+      }`,
+    );
+    this.group = group;
+    this.retryAt = retryAt;
+  }
+}
+
+/**
+ * ESI kept failing on this route group, so calls fail fast until one probe,
+ * after `retryAt`, finds it answering again.
+ *
+ * @example
+ * ```ts
+ * import { EsiCircuitOpenError } from "@esikit/esi";
+ * new EsiCircuitOpenError("market-order", Date.now() + 10_000).code; // "ERR_CIRCUIT_OPEN"
+ * ```
+ */
+export class EsiCircuitOpenError extends EsiError {
+  /** The route group (or route) whose circuit is open. */
+  readonly group: string;
+  /** When a probe may go, in epoch milliseconds. */
+  readonly retryAt: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param group The route group or route.
+   * @param retryAt When a probe may go, in epoch milliseconds.
+   */
+  constructor(group: string, retryAt: number) {
+    super(
+      "ERR_CIRCUIT_OPEN",
+      `Cannot send the request: ESI keeps failing on "${group}"; the next probe goes at ${
         new Date(retryAt).toISOString()
       }`,
     );

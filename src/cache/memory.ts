@@ -53,6 +53,8 @@ const overheadBytes = 200;
  * ```
  */
 export class MemoryCache implements CacheStore {
+  /** It answers from memory: no deadline is needed on its calls. */
+  readonly inMemory = true;
   #slots = new Map<string, Slot>();
   #bytes = 0;
   readonly #maxBytes: number;

@@ -47,6 +47,13 @@ export interface CacheEntry {
  */
 export interface CacheStore {
   /**
+   * Whether the store answers from this process's memory, without I/O: the
+   * client then puts no deadline on its calls (a deadline guards against a
+   * stalled remote store, and costs a timer per call).
+   * @default false
+   */
+  readonly inMemory?: boolean;
+  /**
    * Reads an entry.
    *
    * @param key The cache key (may be long; stores hash it where they must).

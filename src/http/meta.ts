@@ -138,3 +138,13 @@ function date(value: string | null): Date | undefined {
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : new Date(at);
 }
+
+/** ESI's limit headers: they describe one exchange, and are never stored. */
+export const limitHeaders = [
+  "x-esi-error-limit-remain",
+  "x-esi-error-limit-reset",
+  "x-ratelimit-group",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-used",
+] as const;

@@ -71,3 +71,51 @@ export function startDeadline(
 }
 
 function noop(): void {}
+
+/** A wait that ran past its deadline (std's `async/deadline` shape). */
+export class DeadlineError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param what What was waited for, for the message.
+   * @param ms The deadline, in milliseconds.
+   */
+  constructor(what: string, ms: number) {
+    super(`Cannot ${what}: no answer within ${ms} ms`);
+    this.name = "DeadlineError";
+  }
+}
+
+/**
+ * Waits for `promise` at most `ms` milliseconds of `clock`: every wait on a
+ * store goes through here, so a stalled one delays a call by its deadline and
+ * never for ever. The promise itself goes on; its outcome is ignored.
+ *
+ * @param promise What to wait for.
+ * @param ms The deadline; 0 or less means none.
+ * @param clock The clock that times it.
+ * @param what What is waited for, for the error ("read the cache").
+ * @returns The promise's value.
+ * @throws {DeadlineError} When the deadline passes first.
+ * @example
+ * ```ts
+ * import { deadline } from "./timeout.ts";
+ * import { systemClock } from "../clock.ts";
+ * await deadline(Promise.resolve(1), 1_000, systemClock, "read the cache"); // 1
+ * ```
+ */
+export function deadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  clock: Clock,
+  what: string,
+): Promise<T> {
+  if (ms <= 0) return promise;
+  const timer = startDeadline(clock, ms);
+  return new Promise<T>((resolve, reject) => {
+    timer.signal.addEventListener("abort", () => reject(new DeadlineError(what, ms)), {
+      once: true,
+    });
+    promise.then(resolve, reject).finally(() => timer.clear());
+  });
+}

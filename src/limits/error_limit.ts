@@ -8,6 +8,9 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../clock.ts";
+import { deadline } from "../http/timeout.ts";
+
 /** The error budget as last reported, with when it resets. */
 export interface ErrorBudget {
   /** Errors left in the window. */
@@ -54,6 +57,16 @@ export interface ErrorLimitOptions {
    * @default 250
    */
   storeSyncMs?: number;
+  /**
+   * The longest wait for the store, in milliseconds: past it the local view stands.
+   * @default 1000
+   */
+  storeTimeoutMs?: number;
+  /**
+   * The clock that times the store's deadline.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 // ESI reports whole seconds until the reset: the true reset may be up to a
@@ -104,13 +117,16 @@ export class ErrorLimitGuard {
   readonly #limit: number;
   readonly #store?: ErrorBudgetStore;
   readonly #storeSyncMs: number;
+  readonly #storeTimeoutMs: number;
+  readonly #clock: Clock;
   #budget: ErrorBudget | undefined;
   #inFlight = 0;
   #syncedAt = -Infinity;
   #changed = Promise.withResolvers<void>();
 
   /**
-   * Creates a guard that knows nothing yet: the first calls go out on a full budget.
+   * Creates a guard that knows nothing yet: until an answer reports the
+   * budget, it is a fresh window's (`limit`), so a burst can never spend it.
    *
    * @param options The reserve, the budget of a fresh window, and an optional shared store.
    */
@@ -119,6 +135,8 @@ export class ErrorLimitGuard {
     this.#limit = options.limit ?? 100;
     this.#store = options.store;
     this.#storeSyncMs = options.storeSyncMs ?? 250;
+    this.#storeTimeoutMs = options.storeTimeoutMs ?? 1_000;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The budget as last known, or `undefined` before any response reported it. */
@@ -145,13 +163,24 @@ export class ErrorLimitGuard {
    * @returns The wait in milliseconds.
    */
   waitMs(now: number): number {
-    const budget = this.#current(now);
-    if (!budget) return 0;
+    const budget = this.current(now);
     if (budget.blockedUntil > now) return budget.blockedUntil - now;
     // The budget itself is down to the reserve: only the reset brings room.
     if (budget.remain <= this.#reserve) return Math.max(1, budget.resetAt - now);
     // Every call in flight may yet fail: count them as spent until they settle.
     return budget.remain - this.#inFlight > this.#reserve ? 0 : Infinity;
+  }
+
+  /**
+   * Whether the budget itself has no room (a 420's block, or the reserve
+   * reached): only the window's reset helps. Calls in flight do not count.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns `true` when nothing may be sent before the reset.
+   */
+  exhausted(now: number): boolean {
+    const budget = this.current(now);
+    return budget.blockedUntil > now || budget.remain <= this.#reserve;
   }
 
   /**
@@ -165,7 +194,8 @@ export class ErrorLimitGuard {
     if (!store || !this.needsSync(now)) return;
     this.#syncedAt = now;
     try {
-      const shared = await store.load();
+      const load = store.load();
+      const shared = await deadline(load, this.#storeTimeoutMs, this.#clock, "read the budget");
       if (shared) this.#budget = this.#budget ? mergeBudgets(this.#budget, shared) : shared;
     } catch {
       // The shared view is an optimisation; the local one is always kept.
@@ -231,8 +261,7 @@ export class ErrorLimitGuard {
   }
 
   #spendUnreported(now: number): void {
-    const budget = this.#current(now) ??
-      { remain: this.#limit, resetAt: now + 60_000, blockedUntil: 0 };
+    const budget = this.current(now);
     this.#budget = { ...budget, remain: Math.max(0, budget.remain - 1) };
     this.#store?.save(this.#budget).catch(() => {});
   }
@@ -242,10 +271,15 @@ export class ErrorLimitGuard {
     this.#changed = Promise.withResolvers<void>();
   }
 
-  /** The budget of the current window: a past window's budget is a fresh one. */
-  #current(now: number): ErrorBudget | undefined {
+  /**
+   * The budget of the current window: an unknown or past window's budget is a fresh one.
+   *
+   * @param now The current time, in epoch milliseconds.
+   * @returns The budget.
+   */
+  current(now: number): ErrorBudget {
     const budget = this.#budget;
-    if (!budget || budget.resetAt > now) return budget;
-    return { remain: this.#limit, resetAt: now + 60_000, blockedUntil: budget.blockedUntil };
+    if (budget && budget.resetAt > now) return budget;
+    return { remain: this.#limit, resetAt: now + 60_000, blockedUntil: budget?.blockedUntil ?? 0 };
   }
 }

@@ -1,17 +1,21 @@
 /**
- * The limits gate of the pipeline: before a call goes out it waits (or, by
- * policy, throws) until ESI's error budget and its route group's bucket both
- * have room; when the answer comes, both learn from it.
+ * The limits of the pipeline: ESI's error budget, its route groups' buckets,
+ * the application's own ceilings and the circuit breaker. A call first waits
+ * until they all seem to have room ({@link Limits.ready}); then, holding its
+ * place in the concurrency gate, it is admitted or not with no await between
+ * the check and the admission ({@link Limits.admit}), immediately before it is
+ * sent. When the answer comes, every limit learns from it.
  *
  * @module
  */
 
 import { type Clock, systemClock } from "../clock.ts";
-import { EsiErrorLimitError, EsiRateLimitError } from "../errors.ts";
+import { EsiCircuitOpenError, EsiErrorLimitError, EsiRateLimitError } from "../errors.ts";
 import { type CallInfo, emit, type Hooks, type LimitKind } from "../observe/hooks.ts";
 import { parseRetryAfter } from "../http/retry.ts";
 import { ErrorLimitGuard, type ErrorLimitOptions } from "./error_limit.ts";
 import { type BucketSize, RateLimitBucket } from "./rate_limit.ts";
+import { CircuitBreaker, type CircuitOptions, type CircuitState } from "./circuit.ts";
 
 // Ending a wait with a ready-made reason spares a DOMException per wait.
 const waited = new Error("The wait is over");
@@ -19,17 +23,36 @@ const waited = new Error("The wait is over");
 /** What to do when a limit has no room: wait for it, or throw at once. */
 export type LimitPolicy = "wait" | "throw";
 
+/** A rate the application sets for itself: `rate` requests per `intervalMs`. */
+export interface Throttle {
+  /** Requests per interval. */
+  rate: number;
+  /** The interval, in milliseconds. */
+  intervalMs: number;
+}
+
 /** Options of {@link Limits}. */
 export interface LimitsOptions {
   /**
-   * Wait for room, or throw `EsiErrorLimitError`/`EsiRateLimitError` at once.
+   * Wait for room, or throw `EsiErrorLimitError`/`EsiRateLimitError` at once
+   * when the budget or bucket itself (not the calls queued for it) has none.
    * @default "wait"
    */
   policy?: LimitPolicy;
   /** The error-limit guard's options: reserve, shared store. */
   errorLimit?: ErrorLimitOptions;
-  /** Bucket sizes by group, over the spec's `x-rate-limit` (e.g. for a private ESI). */
+  /**
+   * Your own ceilings by group, in ESI's tokens: they only ever tighten
+   * (ESI's headers never loosen them).
+   */
   groups?: Record<string, BucketSize>;
+  /** Your own rate for calls of routes without a group (they share it), per identity. */
+  throttle?: Throttle;
+  /**
+   * The circuit breaker, per route group; `false` for none.
+   * @default {}
+   */
+  circuit?: CircuitOptions | false;
   /**
    * The clock.
    * @default systemClock
@@ -66,10 +89,18 @@ interface Penalty {
   strikes: number;
 }
 
+/** The buckets a call draws from: ESI's group bucket and the application's own. */
+interface Draw {
+  esi?: RateLimitBucket;
+  own?: RateLimitBucket;
+  penalty?: RateLimitBucket;
+}
+
 /**
- * ESI's error limit and route-group rate limits, for one application. Share
- * one `Limits` between clients (pass it as their `limits` option) so that they
- * spend one budget; clients derived with `with*()` share it already.
+ * ESI's error limit, route-group rate limits and circuit breaker, for one
+ * application. Share one `Limits` between clients (pass it as their `limits`
+ * option) so that they spend one budget; clients derived with `with*()`
+ * share it already.
  *
  * @example
  * ```ts
@@ -83,28 +114,37 @@ export class Limits {
   readonly #policy: LimitPolicy;
   readonly #clock: Clock;
   readonly #groups: Record<string, BucketSize>;
+  readonly #throttle?: Throttle;
   readonly #maxBackoffMs: number;
   readonly #buckets = new Map<string, RateLimitBucket>();
+  readonly #own = new Map<string, RateLimitBucket>();
   readonly #penalties = new Map<string, Penalty>();
+  // A group's size as ESI's answers confirmed it: a new identity's bucket
+  // starts from it, with no probe.
+  readonly #learned = new Map<string, BucketSize>();
   // Buckets and penalties are kept per group (or route) and identity: a
   // gateway sees characters come and go. Idle ones are swept when there are
   // this many, and the next sweep waits for twice what a sweep leaves.
-  #sweepBucketsAt = SWEEP_AT;
-  #sweepPenaltiesAt = SWEEP_AT;
+  #sweepAt = { buckets: SWEEP_AT, own: SWEEP_AT, penalties: SWEEP_AT };
   /** The error budget's guard. */
   readonly errors: ErrorLimitGuard;
+  /** The circuit breaker, unless switched off. */
+  readonly circuit?: CircuitBreaker;
 
   /**
    * Creates limits that know nothing yet: they learn from the first answers.
    *
-   * @param options The policy, the error-limit reserve and store, bucket sizes, the clock.
+   * @param options The policy, the error-limit reserve and store, your own
+   *   ceilings, the circuit breaker, the clock.
    */
   constructor(options: LimitsOptions = {}) {
     this.#policy = options.policy ?? "wait";
     this.#clock = options.clock ?? systemClock;
     this.#groups = options.groups ?? {};
+    this.#throttle = options.throttle;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
-    this.errors = new ErrorLimitGuard(options.errorLimit);
+    this.errors = new ErrorLimitGuard({ clock: this.#clock, ...options.errorLimit });
+    if (options.circuit !== false) this.circuit = new CircuitBreaker(options.circuit);
   }
 
   /** What happens when a limit has no room. */
@@ -113,97 +153,144 @@ export class Limits {
   }
 
   /**
-   * The bucket of a group and identity, created on first use.
+   * ESI's bucket of a group and identity, created on first use.
    *
    * @param group The rate-limit group.
    * @param identity `"app"` or `"character:<id>"`.
-   * @param size The size to start from, when the bucket is new.
+   * @param size The size to start from (the spec's), when the group's size was never confirmed.
    * @returns The bucket.
    */
   bucket(group: string, identity: string, size?: BucketSize): RateLimitBucket {
-    const key = `${group}|${identity}`;
-    let bucket = this.#buckets.get(key);
-    if (!bucket) {
-      if (this.#buckets.size >= this.#sweepBucketsAt) {
-        const now = this.#clock.now();
-        forgetIdle(this.#buckets, (b) => b.idle(now));
-        this.#sweepBucketsAt = Math.max(SWEEP_AT, this.#buckets.size * 2);
-      }
-      bucket = new RateLimitBucket(
-        this.#groups[group] ?? size ?? { maxTokens: 150, windowMs: 900_000 },
-      );
-      this.#buckets.set(key, bucket);
-    }
-    return bucket;
+    return this.#kept(this.#buckets, "buckets", `${group}|${identity}`, () => {
+      const learned = this.#learned.get(group);
+      return new RateLimitBucket(learned ?? size ?? { maxTokens: 150, windowMs: 900_000 }, {
+        confirmed: learned !== undefined,
+      });
+    });
   }
 
   /**
-   * Waits until the call fits inside every limit, then admits it.
+   * The circuit state of a call's group (or route).
+   *
+   * @param subject The call.
+   * @returns `"closed"`, `"open"` or `"half-open"`.
+   */
+  circuitState(subject: LimitSubject): CircuitState {
+    return this.circuit?.state(groupOf(subject), this.#clock.now()) ?? "closed";
+  }
+
+  /**
+   * Waits until every limit seems to have room for the call; it admits
+   * nothing (see {@link Limits.admit}).
    *
    * @param subject The call.
    * @param hooks Where to report waits.
    * @param signal Gives up waiting.
-   * @returns The admission, to settle when the call ends.
+   * @throws {EsiCircuitOpenError} When the call's circuit is open.
    * @throws {EsiErrorLimitError} With policy `"throw"`, when the error budget has no room.
    * @throws {EsiRateLimitError} With policy `"throw"`, when the group's bucket has no room.
    */
-  async acquire(subject: LimitSubject, hooks?: Hooks, signal?: AbortSignal): Promise<Permit> {
-    const bucket = this.#bucketOf(subject);
-    const penalty = this.#penalties.get(penaltyKey(subject));
+  async ready(subject: LimitSubject, hooks?: Hooks, signal?: AbortSignal): Promise<void> {
+    const draw = this.#draw(subject);
     for (;;) {
       signal?.throwIfAborted();
-      await this.errors.sync(this.#clock.now());
+      if (this.errors.needsSync(this.#clock.now())) await this.errors.sync(this.#clock.now());
       const now = this.#clock.now();
+      this.#checkCircuit(subject, now);
       const errorWait = this.errors.waitMs(now);
       if (errorWait > 0) {
-        if (this.#policy === "throw") {
-          const resetAt = this.errors.budget?.resetAt ?? now;
-          throw new EsiErrorLimitError(this.errors.budget?.remain ?? 0, Math.max(resetAt, now + 1));
+        if (this.#policy === "throw" && this.errors.exhausted(now)) {
+          const budget = this.errors.current(now);
+          throw new EsiErrorLimitError(
+            budget.remain,
+            Math.max(budget.resetAt, budget.blockedUntil, now + 1),
+          );
         }
         await this.#wait(subject, hooks, "error-limit", errorWait, this.errors.changed, signal);
         continue;
       }
-      const penaltyWait = penalty?.bucket.waitMs(now) ?? 0;
-      const bucketWait = Math.max(bucket?.waitMs(now) ?? 0, penaltyWait);
-      if (bucketWait > 0) {
-        const group = subject.rateLimit?.group ?? subject.route;
-        if (this.#policy === "throw") throw new EsiRateLimitError(group, now + bucketWait);
-        await this.#wait(subject, hooks, "rate-limit", bucketWait, bucket?.changed, signal);
-        continue;
+      const [bucket, bucketWait] = waitOf(draw, now);
+      if (bucketWait === 0) return;
+      // A bucket short of tokens throws by policy; one waiting for calls in flight waits.
+      if (this.#policy === "throw" && Number.isFinite(bucketWait)) {
+        throw new EsiRateLimitError(groupOf(subject), now + bucketWait);
       }
-      // Checks and admission happen with no await between them: two calls
-      // cannot both take the last room.
-      this.errors.admit();
-      bucket?.reserve();
-      return this.#permit(subject, bucket);
+      await this.#wait(subject, hooks, "rate-limit", bucketWait, bucket?.changed, signal);
     }
   }
 
   /**
-   * Admits the call at once when every limit has room and nothing needs
-   * reading from a shared store: the common case, without a promise.
+   * Admits the call now, when every limit has room: the check and the
+   * admission happen with no await between them, so two calls cannot both
+   * take the last room. The pipeline calls it holding its place in the
+   * concurrency gate, immediately before sending.
    *
    * @param subject The call.
-   * @returns The admission, or `undefined` when the call must go through {@link Limits.acquire}.
+   * @returns The admission, or `undefined` when a limit has no room (wait with {@link Limits.ready}).
+   * @throws {EsiCircuitOpenError} When the call's circuit is open.
    */
-  tryAcquire(subject: LimitSubject): Permit | undefined {
+  admit(subject: LimitSubject): Permit | undefined {
     const now = this.#clock.now();
-    if (this.errors.needsSync(now) || this.errors.waitMs(now) > 0) return undefined;
-    const bucket = this.#bucketOf(subject);
-    if ((bucket?.waitMs(now) ?? 0) > 0) return undefined;
-    if ((this.#penalties.get(penaltyKey(subject))?.bucket.waitMs(now) ?? 0) > 0) return undefined;
+    this.#checkCircuit(subject, now);
+    if (this.errors.waitMs(now) > 0) return undefined;
+    const draw = this.#draw(subject);
+    if (waitOf(draw, now)[1] > 0) return undefined;
+    this.circuit?.admit(groupOf(subject), now);
     this.errors.admit();
-    bucket?.reserve();
-    return this.#permit(subject, bucket);
+    draw.esi?.reserve();
+    draw.own?.reserve();
+    return this.#permit(subject, draw);
   }
 
-  #bucketOf(subject: LimitSubject): RateLimitBucket | undefined {
-    return subject.rateLimit
-      ? this.bucket(subject.rateLimit.group, subject.identity, subject.rateLimit)
-      : undefined;
+  /** Throws while the call's circuit is open. */
+  #checkCircuit(subject: LimitSubject, now: number): void {
+    const retryAt = this.circuit?.refusal(groupOf(subject), now);
+    if (retryAt !== undefined) throw new EsiCircuitOpenError(groupOf(subject), retryAt);
   }
 
-  #permit(subject: LimitSubject, bucket: RateLimitBucket | undefined): Permit {
+  #draw(subject: LimitSubject): Draw {
+    const group = subject.rateLimit?.group;
+    const identity = subject.identity;
+    const own = group ? this.#groups[group] : this.#throttle;
+    return {
+      esi: group ? this.bucket(group, identity, subject.rateLimit) : undefined,
+      own: own
+        ? this.#kept(
+          this.#own,
+          "own",
+          `${group ?? ""}|${identity}`,
+          () =>
+            "rate" in own
+              ? new RateLimitBucket({ maxTokens: own.rate, windowMs: own.intervalMs }, {
+                fixed: true,
+                perRequest: true,
+              })
+              : new RateLimitBucket(own, { fixed: true }),
+        )
+        : undefined,
+      penalty: this.#penalties.get(penaltyKey(subject))?.bucket,
+    };
+  }
+
+  #kept(
+    map: Map<string, RateLimitBucket>,
+    kind: "buckets" | "own",
+    key: string,
+    make: () => RateLimitBucket,
+  ): RateLimitBucket {
+    let bucket = map.get(key);
+    if (!bucket) {
+      if (map.size >= this.#sweepAt[kind]) {
+        const now = this.#clock.now();
+        forgetIdle(map, (b) => b.idle(now));
+        this.#sweepAt[kind] = Math.max(SWEEP_AT, map.size * 2);
+      }
+      map.set(key, bucket = make());
+    }
+    return bucket;
+  }
+
+  #permit(subject: LimitSubject, draw: Draw): Permit {
     let settled = false;
     return {
       settle: (status: number, headers?: Headers) => {
@@ -211,8 +298,13 @@ export class Limits {
         settled = true;
         const now = this.#clock.now();
         this.errors.settle(headers, status, now);
-        bucket?.settle(status, headers, now);
-        this.#learn(subject, bucket, status, headers, now);
+        draw.esi?.settle(status, headers, now);
+        draw.own?.settle(status, headers, now);
+        if (draw.esi?.confirmed && subject.rateLimit) {
+          this.#learned.set(subject.rateLimit.group, draw.esi.size);
+        }
+        this.#learn(subject, draw.esi, status, headers, now);
+        this.circuit?.settle(groupOf(subject), status > 0 && status < 500, now);
       },
     };
   }
@@ -241,10 +333,10 @@ export class Limits {
     penalty.strikes++;
     const backoff = retryAfter ?? Math.min(this.#maxBackoffMs, 1_000 * 2 ** (penalty.strikes - 1));
     penalty.bucket.block(now + backoff);
-    if (!this.#penalties.has(key) && this.#penalties.size >= this.#sweepPenaltiesAt) {
+    if (!this.#penalties.has(key) && this.#penalties.size >= this.#sweepAt.penalties) {
       // A penalty whose block ended longer ago than the longest backoff has nothing left to double.
       forgetIdle(this.#penalties, (p) => p.bucket.idle(now - this.#maxBackoffMs));
-      this.#sweepPenaltiesAt = Math.max(SWEEP_AT, this.#penalties.size * 2);
+      this.#sweepAt.penalties = Math.max(SWEEP_AT, this.#penalties.size * 2);
     }
     this.#penalties.set(key, penalty);
   }
@@ -290,6 +382,20 @@ function forgetIdle<V>(entries: Map<string, V>, idle: (value: V) => boolean): vo
   for (const [key, value] of entries) if (idle(value)) entries.delete(key);
 }
 
+function groupOf(subject: LimitSubject): string {
+  return subject.rateLimit?.group ?? subject.route;
+}
+
 function penaltyKey(subject: LimitSubject): string {
-  return `${subject.rateLimit?.group ?? subject.route}|${subject.identity}`;
+  return `${groupOf(subject)}|${subject.identity}`;
+}
+
+/** The longest wait among a call's buckets, and the bucket that imposes it. */
+function waitOf(draw: Draw, now: number): [RateLimitBucket | undefined, number] {
+  let longest: [RateLimitBucket | undefined, number] = [undefined, 0];
+  for (const bucket of [draw.esi, draw.own, draw.penalty]) {
+    const wait = bucket?.waitMs(now) ?? 0;
+    if (wait > longest[1]) longest = [bucket, wait];
+  }
+  return longest;
 }

@@ -59,6 +59,28 @@ interface Spend {
   cost: number;
 }
 
+/** How a {@link RateLimitBucket} counts and learns. */
+export interface BucketOptions {
+  /**
+   * A ceiling set by the application: ESI's headers never change its size,
+   * and its size is known from the start (no probe).
+   * @default false
+   */
+  fixed?: boolean;
+  /**
+   * Count requests (1 each, whatever the answer) rather than ESI's tokens.
+   * @default false
+   */
+  perRequest?: boolean;
+  /**
+   * Whether the size is known to be ESI's own: until an answer confirms it,
+   * one call at a time probes, so a group smaller than the spec says is
+   * never overdrawn by a burst. `Limits` starts a spec-sized bucket unconfirmed.
+   * @default true
+   */
+  confirmed?: boolean;
+}
+
 /**
  * One floating-window bucket: the tokens spent in the last window, the
  * tokens reserved by calls in flight, and any block a 429 imposed.
@@ -84,14 +106,26 @@ export class RateLimitBucket {
   #blockedUntil = 0;
   #limitHeader: string | undefined;
   #changed = Promise.withResolvers<void>();
+  readonly #fixed: boolean;
+  readonly #reserveCost: number;
+  #confirmed: boolean;
 
   /**
    * Creates an empty bucket.
    *
    * @param size Its size, until ESI's headers say otherwise.
+   * @param options A fixed ceiling, request counting, a size already confirmed.
    */
-  constructor(size: BucketSize) {
+  constructor(size: BucketSize, options: BucketOptions = {}) {
     this.#size = size;
+    this.#fixed = options.fixed ?? false;
+    this.#reserveCost = options.perRequest ? 1 : reservedCost;
+    this.#confirmed = options.confirmed ?? true;
+  }
+
+  /** Whether an answer (or the application) has told the bucket's true size. */
+  get confirmed(): boolean {
+    return this.#confirmed;
   }
 
   /** The bucket's size. */
@@ -129,7 +163,9 @@ export class RateLimitBucket {
    */
   waitMs(now: number): number {
     if (this.#blockedUntil > now) return this.#blockedUntil - now;
-    let over = this.used(now) + this.#reserved + reservedCost - this.#size.maxTokens;
+    // A size no answer has confirmed may be too large: one probe at a time.
+    if (!this.#confirmed && this.#reserved > 0) return Infinity;
+    let over = this.used(now) + this.#reserved + this.#reserveCost - this.#size.maxTokens;
     if (over <= 0) return 0;
     // Walk the spends from the oldest until enough of them have left the window.
     for (let i = this.#head; i < this.#spends.length; i++) {
@@ -153,7 +189,7 @@ export class RateLimitBucket {
 
   /** Reserves a call's tokens; {@link RateLimitBucket.settle} gives them back as spent. */
   reserve(): void {
-    this.#reserved += reservedCost;
+    this.#reserved += this.#reserveCost;
   }
 
   /**
@@ -166,10 +202,10 @@ export class RateLimitBucket {
    * @param now The current time, in epoch milliseconds.
    */
   settle(status: number, headers: Headers | undefined, now: number): void {
-    this.#reserved = Math.max(0, this.#reserved - reservedCost);
-    const cost = tokenCost(status);
+    this.#reserved = Math.max(0, this.#reserved - this.#reserveCost);
+    const cost = this.#reserveCost === 1 ? (status > 0 ? 1 : 0) : tokenCost(status);
     if (cost > 0) this.#spend(now, cost);
-    if (headers) this.#correct(headers, now);
+    if (headers && !this.#fixed) this.#correct(headers, now);
     this.#notify();
   }
 
@@ -188,7 +224,10 @@ export class RateLimitBucket {
     if (limit !== null && limit !== this.#limitHeader) {
       this.#limitHeader = limit; // parse each distinct value once
       const size = parseRateLimit(limit);
-      if (size) this.#size = size;
+      if (size) {
+        this.#size = size;
+        this.#confirmed = true;
+      }
     }
     // X-Ratelimit-Used is what this one answer cost; the window's total is
     // the limit minus X-Ratelimit-Remaining.

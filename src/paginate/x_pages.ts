@@ -22,10 +22,14 @@ export interface EsiPage<T> {
   meta: EsiMeta;
 }
 
-/** Fetches one page; `revalidate` asks for a conditional request even if the page is cached fresh. */
+/**
+ * Fetches one page; `revalidate` asks for a conditional request even if the
+ * page is cached fresh; `signal` aborts when the walk no longer needs it.
+ */
 export type PageFetcher<T> = (
   page: number,
   revalidate: boolean,
+  signal?: AbortSignal,
 ) => Promise<{ data: T; meta: EsiMeta }>;
 
 /** Options of a paginated walk. */
@@ -46,6 +50,12 @@ export interface PagesOptions {
    * @default 3
    */
   maxRestarts?: number;
+  /**
+   * The most pages accepted, checked on every version of page 1 (restarts
+   * included) before any other page is asked for.
+   * @default 2000
+   */
+  maxPages?: number;
   /**
    * Ends the walk's own waits (for a version about to turn over); the client
    * passes the call's `signal`.
@@ -169,15 +179,18 @@ async function* walk<T>(
     await clock.sleep(Math.max(0, left) + 1_000, options.signal);
     first = await fetchOne(route, fetchPage, 1, true);
   }
-  const pages = first.meta.pages ?? 1;
+  const pages = pageCount(route, first.meta.pages, options.maxPages ?? 2_000);
   const version = first.meta.lastModified?.getTime();
   yield { page: 1, pages, data: first.data, meta: first.meta };
 
+  // Pages fetched ahead are cancelled when the walk ends early (a failure, a
+  // turnover, a consumer that stops): nobody will read them.
+  const ahead = new AbortController();
   const inFlight = new Map<number, Promise<{ data: T; meta: EsiMeta }>>();
   let next = 2;
   const fill = (upTo: number) => {
     for (; next <= Math.min(pages, upTo); next++) {
-      const promise = fetchOne(route, fetchPage, next, revalidate);
+      const promise = fetchOne(route, fetchPage, next, revalidate, ahead.signal);
       promise.catch(() => {}); // awaited in order below; this keeps early failures handled
       inFlight.set(next, promise);
     }
@@ -201,8 +214,23 @@ async function* walk<T>(
       yield { page, pages, data: result.data, meta: result.meta };
     }
   } finally {
-    inFlight.clear(); // pages fetched ahead are dropped; their requests end on their own
+    if (inFlight.size) ahead.abort(new Error("The walk ended before these pages were read"));
+    inFlight.clear();
   }
+}
+
+/**
+ * The page count of a version of page 1: ESI's `X-Pages` (the transport
+ * checked it is a positive integer), at most `maxPages`.
+ */
+function pageCount(route: string, pages: number | undefined, maxPages: number): number {
+  if (pages !== undefined && pages > maxPages) {
+    throw new EsiPaginationError(
+      `Cannot walk the pages of "${route}": ESI reports ${pages} pages, more than maxPages (${maxPages})`,
+      { page: 1 },
+    );
+  }
+  return pages ?? 1;
 }
 
 async function fetchOne<T>(
@@ -210,9 +238,10 @@ async function fetchOne<T>(
   fetchPage: PageFetcher<T>,
   page: number,
   revalidate: boolean,
+  signal?: AbortSignal,
 ): Promise<{ data: T; meta: EsiMeta }> {
   try {
-    return await fetchPage(page, revalidate);
+    return await fetchPage(page, revalidate, signal);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     if (error instanceof EsiError && error.code === "ERR_ABORTED") throw error;

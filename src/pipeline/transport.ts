@@ -1,0 +1,137 @@
+/**
+ * Transport: one try on the wire. The request goes out under its deadline
+ * and the caller's abort; the body is read under the size cap and checked —
+ * a JSON content type that parses, a page count that is a count — before
+ * anything downstream (store, coalesced callers) may see it.
+ *
+ * @module
+ */
+
+import {
+  EsiAbortError,
+  type EsiError,
+  EsiNetworkError,
+  EsiResponseError,
+  EsiTimeoutError,
+} from "../errors.ts";
+import { startDeadline } from "../http/timeout.ts";
+import { redactUrl } from "../http/url.ts";
+import type { Call, Shared } from "./types.ts";
+
+/** What one try produced: ESI's checked answer, or why none could be used. */
+export type Outcome =
+  | { response: Response; body: Uint8Array; parsed?: { value: unknown } }
+  | { failure: EsiError; transient: boolean };
+
+const emptyBody = new Uint8Array(0);
+const decoder = new TextDecoder();
+// A media type is JSON when it is application/json or a +json suffix.
+const jsonType = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/** Sends one try and reads its answer; never throws. */
+export async function send(
+  shared: Shared,
+  call: Call,
+  headers: Record<string, string>,
+): Promise<Outcome> {
+  const shown = redactUrl(call.url);
+  const deadline = startDeadline(shared.clock, call.timeoutMs, call.signal);
+  try {
+    const response = await shared.fetch(call.url, {
+      method: call.method,
+      headers,
+      body: call.body,
+      signal: deadline.signal,
+    });
+    if (call.method === "HEAD" || response.status === 304 || response.status === 204) {
+      await response.body?.cancel();
+      return { response, body: emptyBody };
+    }
+    const body = await readCapped(response, shared.maxBodyBytes);
+    if (body === undefined) {
+      return {
+        failure: new EsiResponseError(
+          call.method,
+          shown,
+          response.status,
+          `the body is larger than ${shared.maxBodyBytes} bytes (maxBodyBytes)`,
+        ),
+        transient: false,
+      };
+    }
+    return check(call, response, body);
+  } catch (error) {
+    const failure = deadline.timedOut
+      ? new EsiTimeoutError(call.method, shown, call.timeoutMs)
+      : call.signal?.aborted
+      ? new EsiAbortError(call.method, shown, call.signal.reason)
+      : new EsiNetworkError(call.method, shown, error);
+    return { failure, transient: failure.code !== "ERR_ABORTED" };
+  } finally {
+    deadline.clear();
+  }
+}
+
+/**
+ * Reads a body up to `max` bytes; past it the stream is cancelled, which
+ * closes the connection, and the answer is `undefined`.
+ */
+async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > max) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.body) return emptyBody;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The checks a successful answer must pass before it may be stored or
+ * shared: its page count is a count, and its body is JSON (by type and by
+ * parse). Error answers are never stored, and their bodies are ESI's words,
+ * read as they come.
+ */
+function check(call: Call, response: Response, body: Uint8Array): Outcome {
+  const { status } = response;
+  const refuse = (why: string, cause?: unknown): Outcome => ({
+    failure: new EsiResponseError(call.method, redactUrl(call.url), status, why, { cause }),
+    transient: true,
+  });
+  const pages = response.headers.get("x-pages");
+  if (pages !== null && !/^[1-9]\d*$/.test(pages.trim())) {
+    return refuse(`X-Pages "${pages}" is not a page count`);
+  }
+  if (status < 200 || status >= 300) return { response, body };
+  const type = response.headers.get("content-type");
+  if (type !== null && !jsonType.test(type)) {
+    return refuse(`the content type "${type}" is not JSON`);
+  }
+  const text = decoder.decode(body);
+  if (text === "") return refuse("the body is empty");
+  try {
+    return { response, body, parsed: { value: JSON.parse(text) } };
+  } catch (error) {
+    return refuse(`the body is not valid JSON (${(error as Error).message})`, error);
+  }
+}
