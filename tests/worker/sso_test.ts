@@ -145,6 +145,24 @@ Deno.test("sso: callers' bearer tokens are verified against the SSO before any u
   });
 });
 
+Deno.test("sso: a bearer token whose azp is another application is refused, naming azp", async () => {
+  await withRig({}, async ({ gw, esi, sso }) => {
+    // Our client id is in aud, so only the azp check can tell it was issued to someone else.
+    const token = await sso.mintAccessToken({
+      clientId: PUBLIC_CLIENT,
+      scopes: [SCOPE],
+      claims: { azp: "someone-else" },
+    });
+    const res = await gw.app.request(SKILLS, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get("www-authenticate") ?? "", /invalid_token/);
+    const body = await res.text();
+    assert.match(JSON.parse(body).error, /"azp" "someone-else" is not the client id/);
+    assert.ok(!body.includes(token), "the token is not echoed");
+    assert.equal(esi.requests.length, 0, "nothing went upstream");
+  });
+});
+
 Deno.test("sso: login, callback, a call with the session, logout", async () => {
   await withRig(loginEnv, async (rig) => {
     const { gw, esi, sso } = rig;
