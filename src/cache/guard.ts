@@ -8,7 +8,7 @@
 
 import type { Clock } from "../clock.ts";
 import { EsiError } from "../errors.ts";
-import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
+import { emit, type Hook, type StoreErrorEvent } from "../observe/hooks.ts";
 
 /**
  * The hooks a store reports to: the client's {@link Hooks} fit as they are.
@@ -21,7 +21,10 @@ import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
  * new UpstashCache({ url: "https://eu1-example.upstash.io", token: "…", hooks });
  * ```
  */
-export type StoreHooks = Pick<Hooks, "storeError">;
+export interface StoreHooks {
+  /** Called with each failed or timed-out store operation (as in the client's `hooks`). */
+  storeError?: Hook<StoreErrorEvent>[];
+}
 
 /**
  * Runs one store operation; on failure reports it and returns `fallback`.
