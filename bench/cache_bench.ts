@@ -6,8 +6,9 @@
  *
  * Starts what it needs and stops it at exit: a Deno KV database on disk in a
  * temp dir, a `redis-server` on a free 127.0.0.1 port with the Upstash REST
- * emulator in front of it (over loopback), a named Deno Cache API cache.
- * Without `redis-server`, the Upstash benchmarks are left out, with a warning.
+ * emulator in front of it (over loopback) and `RedisCache` straight on it, a
+ * named Deno Cache API cache. Without `redis-server`, the Upstash and Redis
+ * benchmarks are left out, with a warning.
  *
  * @module
  */
@@ -15,6 +16,7 @@
 import { MemoryCache } from "../src/cache/memory.ts";
 import { DenoKvCache } from "../src/cache/deno_kv.ts";
 import { UpstashCache } from "../src/cache/upstash.ts";
+import { RedisCache } from "../src/cache/redis.ts";
 import { WebCache } from "../src/cache/web_cache.ts";
 import type { CacheEntry, CacheStore } from "../src/cache/store.ts";
 import { EsiClient } from "../src/client.ts";
@@ -39,6 +41,7 @@ const stores: [string, CacheStore][] = [
 
 let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
 let emulator: UpstashEmulator | undefined;
+let redisCache: RedisCache | undefined;
 if (redisServerBinary) {
   redis = await startRedisServer();
   emulator = await UpstashEmulator.start({ redisPort: redis.port });
@@ -49,12 +52,15 @@ if (redisServerBinary) {
       token: emulator.token,
     }),
   ]);
+  redisCache = new RedisCache({ url: `redis://${redis.hostname}:${redis.port}` });
+  stores.push(["redis (ioredis, loopback)", redisCache]);
 } else {
-  console.warn("redis-server is not installed: the Upstash benchmarks are left out");
+  console.warn("redis-server is not installed: the Upstash and Redis benchmarks are left out");
 }
 
 globalThis.addEventListener("unload", () => {
   kvCache.close();
+  void redisCache?.close();
   redis?.kill();
   try {
     Deno.removeSync(dir, { recursive: true });

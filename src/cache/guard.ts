@@ -6,8 +6,9 @@
  * @module
  */
 
+import type { Clock } from "../clock.ts";
 import { EsiError } from "../errors.ts";
-import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
+import { emit, type Hook, type StoreErrorEvent } from "../observe/hooks.ts";
 
 /**
  * The hooks a store reports to: the client's {@link Hooks} fit as they are.
@@ -20,7 +21,10 @@ import { emit, type Hooks, type StoreErrorEvent } from "../observe/hooks.ts";
  * new UpstashCache({ url: "https://eu1-example.upstash.io", token: "…", hooks });
  * ```
  */
-export type StoreHooks = Pick<Hooks, "storeError">;
+export interface StoreHooks {
+  /** Called with each failed or timed-out store operation (as in the client's `hooks`). */
+  storeError?: Hook<StoreErrorEvent>[];
+}
 
 /**
  * Runs one store operation; on failure reports it and returns `fallback`.
@@ -49,6 +53,52 @@ export async function guard<T>(
   } catch (cause) {
     reportStoreError(store, operation, hooks, cause);
     return fallback;
+  }
+}
+
+/**
+ * Runs one store operation under a deadline timed by `clock`: a failure, or no
+ * answer within `timeoutMs`, is reported and becomes `fallback`. The operation
+ * that lost the race is left to settle, unobserved.
+ *
+ * @param store The store's name, for the event.
+ * @param operation The operation, for the event.
+ * @param hooks Where to report the failure.
+ * @param fallback What to return instead of throwing.
+ * @param deadline The clock and the time allowed, in milliseconds.
+ * @param run The operation.
+ * @returns What `run` returned, or `fallback`.
+ * @example
+ * ```ts
+ * import { guardWithin } from "./guard.ts";
+ * import { systemClock } from "../clock.ts";
+ * const never = () => new Promise<string>(() => {});
+ * await guardWithin("example", "get", undefined, "miss", { clock: systemClock, timeoutMs: 10 }, never);
+ * ```
+ */
+export async function guardWithin<T>(
+  store: string,
+  operation: StoreErrorEvent["operation"],
+  hooks: StoreHooks | undefined,
+  fallback: T,
+  deadline: { clock: Clock; timeoutMs: number },
+  run: () => Promise<T>,
+): Promise<T> {
+  const { clock, timeoutMs } = deadline;
+  const stopTimer = new AbortController();
+  const timeout = clock.sleep(timeoutMs, stopTimer.signal).then(() => {
+    throw new Error(`timed out after ${timeoutMs} ms`);
+  });
+  timeout.catch(() => {});
+  try {
+    const running = run();
+    running.catch(() => {});
+    return await Promise.race([running, timeout]);
+  } catch (cause) {
+    reportStoreError(store, operation, hooks, cause);
+    return fallback;
+  } finally {
+    stopTimer.abort();
   }
 }
 

@@ -4,6 +4,10 @@
  * @module
  */
 
+import { sha256Hex } from "../digest.ts";
+
+const encoder = new TextEncoder();
+
 /** What besides the URL a response varies by. */
 export interface KeyContext {
   /** The compatibility date sent. */
@@ -39,4 +43,29 @@ export function cacheKey(
   identity: string,
 ): string {
   return `esi:${method} ${url}|${context.compatibilityDate}|${context.language}|${context.tenant}|${identity}`;
+}
+
+/**
+ * The key a Redis-like backend keeps an entry under: the prefix and the key
+ * itself, or its SHA-256 when the key is longer than `maxRawBytes` (Redis
+ * memory likes short keys). The `k:` and `h:` tags keep the two apart.
+ *
+ * @param prefix The store's prefix.
+ * @param key The cache key.
+ * @param maxRawBytes The longest key (UTF-8 bytes) kept as it is.
+ * @returns The backend's key.
+ * @example
+ * ```ts
+ * import { backendKey } from "./key.ts";
+ * await backendKey("esikit:cache:", "esi:GET https://esi.evetech.net/status", 256);
+ * ```
+ */
+export async function backendKey(
+  prefix: string,
+  key: string,
+  maxRawBytes: number,
+): Promise<string> {
+  return encoder.encode(key).length <= maxRawBytes
+    ? `${prefix}k:${key}`
+    : `${prefix}h:${await sha256Hex(key)}`;
 }

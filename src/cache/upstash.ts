@@ -23,10 +23,9 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { CacheEntry, CacheStore } from "./store.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
-import { reportStoreError, type StoreHooks } from "./guard.ts";
-import { sha256Hex } from "../digest.ts";
+import { guardWithin, type StoreHooks } from "./guard.ts";
+import { backendKey } from "./key.ts";
 
-const encoder = new TextEncoder();
 /** Longer keys are stored as their SHA-256 (Upstash allows 32 KiB; Redis memory likes short). */
 const MAX_RAW_KEY_BYTES = 256;
 
@@ -238,33 +237,17 @@ export class UpstashCache implements CacheStore {
     });
   }
 
-  async #key(key: string): Promise<string> {
-    return encoder.encode(key).length <= MAX_RAW_KEY_BYTES
-      ? `${this.#prefix}k:${key}`
-      : `${this.#prefix}h:${await sha256Hex(key)}`;
+  #key(key: string): Promise<string> {
+    return backendKey(this.#prefix, key, MAX_RAW_KEY_BYTES);
   }
 
   /** Runs one operation under the timeout; failures become `fallback`. */
-  async #run<T>(
+  #run<T>(
     operation: "get" | "set" | "delete",
     fallback: T,
     work: () => Promise<T>,
   ): Promise<T> {
-    const stopTimer = new AbortController();
-    const running = work();
-    const timeout = this.#clock.sleep(this.#timeoutMs, stopTimer.signal).then(() => {
-      throw new Error(`timed out after ${this.#timeoutMs} ms`);
-    });
-    // Whichever loses the race settles later, unobserved.
-    running.catch(() => {});
-    timeout.catch(() => {});
-    try {
-      return await Promise.race([running, timeout]);
-    } catch (error) {
-      reportStoreError("upstash", operation, this.#hooks, error);
-      return fallback;
-    } finally {
-      stopTimer.abort();
-    }
+    const deadline = { clock: this.#clock, timeoutMs: this.#timeoutMs };
+    return guardWithin("upstash", operation, this.#hooks, fallback, deadline, work);
   }
 }

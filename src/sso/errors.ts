@@ -75,11 +75,12 @@ export class EsiSsoError extends EsiError {
  * - `"key_mismatch"`: the `kid` names a key of another type or algorithm;
  * - `"signature"`: the signature does not verify (altered, or signed by a foreign key);
  * - `"issuer"`: `iss` is not one of the accepted issuers;
- * - `"audience"`: `aud` lacks the client id or `"EVE Online"`;
+ * - `"audience"`: `aud` lacks the client id or `"EVE Online"`, or `azp` names another application;
  * - `"expired"`: `exp` has passed (beyond the leeway);
- * - `"not_yet_valid"`: `nbf` is in the future (beyond the leeway);
+ * - `"not_yet_valid"`: `nbf` or `iat` is in the future (beyond the leeway);
  * - `"subject"`: `sub` is not `CHARACTER:EVE:<digits>`, or names another character;
  * - `"claims"`: another claim is missing or of the wrong type;
+ * - `"critical_header"`: the header's `crit` names an extension esikit does not support;
  * - `"missing"`: there is no token at all for the character.
  */
 export type TokenInvalidReason =
@@ -94,6 +95,7 @@ export type TokenInvalidReason =
   | "not_yet_valid"
   | "subject"
   | "claims"
+  | "critical_header"
   | "missing";
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The SSO's signing keys (JWKS): fetched from `jwks_uri`, kept in memory and,
  * when given a {@link CacheStore}, shared with other isolates; refetched when
- * older than `maxAgeMs`, and once more (at most once per `cooldownMs`) when a
- * token names a key the set does not hold, so that key rotation works while a
- * flood of bogus `kid`s does not hammer the SSO. Keys are chosen by `kid` and
+ * older than `maxAgeMs`, and once more when a token names a key the set does
+ * not hold. Only those unknown-`kid` refetches are throttled (at most one per
+ * `cooldownMs`), so a key rotated in right after an ordinary fetch verifies at
+ * once while a flood of bogus `kid`s does not hammer the SSO. Keys are chosen by `kid` and
  * `alg` through jose's `createLocalJWKSet`.
  *
  * @module
@@ -193,7 +194,9 @@ export interface JwksCacheOptions {
   store?: CacheStore;
   /**
    * The least time between two fetches caused by unknown keys, in
-   * milliseconds, measured from the last fetch of any cause.
+   * milliseconds, measured from the last such fetch (ordinary fetches do not
+   * count). Also how long a failing SSO is left alone before a stale JWKS is
+   * fetched again.
    * @default 60_000
    */
   cooldownMs?: number;
@@ -228,6 +231,8 @@ export class JwksCache implements JwksKeyResolver {
   #current?: Loaded;
   #pending?: Promise<Loaded>;
   #lastFetchAt = Number.NEGATIVE_INFINITY;
+  #lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
+  #downloads = 0;
 
   /**
    * Creates the cache; nothing is fetched until a key is needed.
@@ -255,14 +260,23 @@ export class JwksCache implements JwksKeyResolver {
    */
   async keysFor(header: KeySelector): Promise<CryptoKey[]> {
     checkAlgorithm(header.alg);
+    const downloads = this.#downloads;
     let loaded = await this.#load();
     let keys = await candidates(loaded.local, header);
     if (keys.length) return keys;
-    if (this.#pending || this.#clock.now() - this.#lastFetchAt >= this.#cooldownMs) {
+    // A set downloaded during this call is as new as a refetch would be.
+    if (this.#downloads > downloads) throw noMatch(loaded.jwks, header);
+    const now = this.#clock.now();
+    if (this.#pending) {
+      loaded = await this.#pending.catch(() => loaded);
+    } else if (now - this.#lastUnknownKidFetchAt >= this.#cooldownMs) {
+      this.#lastUnknownKidFetchAt = now;
       loaded = await this.#fetch().catch(() => loaded);
-      keys = await candidates(loaded.local, header);
-      if (keys.length) return keys;
+    } else {
+      throw noMatch(loaded.jwks, header);
     }
+    keys = await candidates(loaded.local, header);
+    if (keys.length) return keys;
     throw noMatch(loaded.jwks, header);
   }
 
@@ -341,6 +355,7 @@ export class JwksCache implements JwksKeyResolver {
     const fetchedAt = this.#clock.now();
     const loaded = { jwks, local: toLocal(jwks), fetchedAt };
     this.#current = loaded;
+    this.#downloads++;
     if (this.#store) {
       const entry: CacheEntry = {
         status: 200,

@@ -2,8 +2,10 @@
  * Verifying an EVE SSO access token (a JWT) with jose: the signature against
  * the SSO's JWKS (RS256 or ES256 only, key chosen by `kid` and `alg`), then
  * EVE's claim rules: `iss`, an `aud` holding both the client id and
- * `"EVE Online"`, `exp` and `nbf` on the injected clock with a small leeway,
- * `sub` of the form `CHARACTER:EVE:<digits>`, `scp` as array or lone string.
+ * `"EVE Online"`, an `azp` (when present) equal to the client id, `exp`, `nbf`
+ * and `iat` on the injected clock with a small leeway, `sub` of the form
+ * `CHARACTER:EVE:<digits>`, `scp` as array or lone string. A `crit` header
+ * naming an extension jose does not know is refused, as RFC 7515 requires.
  *
  * @module
  */
@@ -33,7 +35,7 @@ export const EVE_ISSUERS: readonly string[] = [
 /** The audience every EVE access token carries besides the client id. */
 export const EVE_AUDIENCE = "EVE Online";
 
-/** The default leeway on `exp` and `nbf`, in seconds: room for clock skew, not for stale tokens. */
+/** The default leeway on `exp`, `nbf` and `iat`, in seconds: room for clock skew, not for stale tokens. */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 
 /**
@@ -79,7 +81,7 @@ export interface VerifiedAccessToken {
 
 /** Options of {@link verifyAccessToken}. */
 export interface VerifyAccessTokenOptions {
-  /** The application's client id: `aud` must contain it. */
+  /** The application's client id: `aud` must contain it, and `azp` (when present) be it. */
   clientId: string;
   /** The SSO's keys: a {@link JwksCache}, any resolver, or a key set you hold. */
   keys: JwksKeyResolver | JsonWebKeySet;
@@ -89,7 +91,7 @@ export interface VerifyAccessTokenOptions {
    */
   issuers?: readonly string[];
   /**
-   * Leeway on `exp` and `nbf`, in seconds.
+   * Leeway on `exp`, `nbf` and `iat`, in seconds.
    * @default 5
    */
   clockToleranceSeconds?: number;
@@ -118,13 +120,23 @@ function short(value: unknown): string {
   return String(value).slice(0, 80);
 }
 
-function headerAlg(jwt: string): string | undefined {
+function header(jwt: string): Record<string, unknown> {
   try {
-    const alg = decodeProtectedHeader(jwt).alg;
-    return typeof alg === "string" ? alg : undefined;
+    return decodeProtectedHeader(jwt);
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+function headerAlg(jwt: string): string | undefined {
+  const alg = header(jwt).alg;
+  return typeof alg === "string" ? alg : undefined;
+}
+
+/** The `crit` extensions jose does not recognise (it knows `b64` alone), if any. */
+function unknownCritical(jwt: string): string[] {
+  const { crit } = header(jwt);
+  return Array.isArray(crit) ? crit.filter((name) => name !== "b64").map(short) : [];
 }
 
 /** Turns jose's failures into the token errors of esikit; esikit's own pass through. */
@@ -132,13 +144,24 @@ function translate(err: unknown, jwt: string): EsiError {
   if (err instanceof EsiError) return err;
   const code = (err as { code?: unknown })?.code;
   switch (code) {
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
     case "ERR_JOSE_NOT_SUPPORTED":
+    case "ERR_JOSE_ALG_NOT_ALLOWED": {
+      // jose checks `crit` before `alg`; with `alg` limited by `algorithms`, this is the `crit`.
+      const unknown = code === "ERR_JOSE_NOT_SUPPORTED" ? unknownCritical(jwt) : [];
+      if (unknown.length) {
+        const names = unknown.map((name) => `"${name}"`).join(", ");
+        return invalid(
+          "critical_header",
+          `critical header parameter ${names} is not supported`,
+          err,
+        );
+      }
       return invalid(
         "algorithm",
         `algorithm "${short(headerAlg(jwt))}" is not allowed (only RS256 and ES256)`,
         err,
       );
+    }
     case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
       return invalid("signature", "the signature does not verify", err);
     case "ERR_JWT_EXPIRED": {
@@ -206,12 +229,13 @@ export async function verifyAccessToken(
 ): Promise<VerifiedAccessToken> {
   const { clientId } = options;
   const resolver = isKeySet(options.keys) ? localKeyResolver(options.keys) : options.keys;
-  const clock = options.clock ?? systemClock;
+  const now = (options.clock ?? systemClock).now();
+  const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   const verifyOptions: JWTVerifyOptions = {
     algorithms: [...ACCESS_TOKEN_ALGORITHMS],
     issuer: [...(options.issuers ?? EVE_ISSUERS)],
-    currentDate: new Date(clock.now()),
-    clockTolerance: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    currentDate: new Date(now),
+    clockTolerance: tolerance,
     requiredClaims: ["exp", "iat", "sub", "aud"],
   };
   if (typeof jwt !== "string") throw invalid("malformed", "it is not a string");
@@ -248,6 +272,16 @@ export async function verifyAccessToken(
     if (!audiences.includes(needed)) {
       throw invalid("audience", `"aud" does not contain "${needed}"`);
     }
+  }
+
+  // OpenID Connect Core 3.1.3.7: an `azp` present must be this client's id.
+  if (claims.azp !== undefined && claims.azp !== clientId) {
+    throw invalid("audience", `"azp" "${short(claims.azp)}" is not the client id "${clientId}"`);
+  }
+
+  // jose checks a future `iat` only together with `maxTokenAge`, which EVE's tokens do not need.
+  if ((claims.iat as number) > now / 1000 + tolerance) {
+    throw invalid("not_yet_valid", `it was issued in the future ("iat" ${short(claims.iat)})`);
   }
 
   const match = subject.exec(String(claims.sub));

@@ -63,16 +63,56 @@ Deno.test("a gentle rotation keeps old tokens valid", async () => {
   assert.equal((await sso.verifyAccessToken(old)).characterId, CHARACTER_ID);
 });
 
-Deno.test("a key rotated in right after a fetch is refused until the cooldown ends", async () => {
+Deno.test("a key rotated in right after an ordinary fetch verifies at once", async () => {
   await using rig = await startSso();
-  const { sim, sso, clock } = rig;
+  const { sim, sso } = rig;
   await sso.verifyAccessToken(await sim.mintAccessToken({ clientId: PUBLIC_CLIENT }));
   await sim.rotateKeys();
   const fresh = await sim.mintAccessToken({ clientId: PUBLIC_CLIENT });
-  await assert.rejects(sso.verifyAccessToken(fresh), isReason("unknown_key"));
-  await clock.advance(60_000);
   assert.equal((await sso.verifyAccessToken(fresh)).characterId, CHARACTER_ID);
   assert.equal(sim.counters.jwksRequests, 2);
+});
+
+Deno.test("the unknown-kid cooldown counts from the last unknown-kid refetch, not from ordinary fetches", async () => {
+  await using rig = await startSso();
+  const { sim, sso, clock } = rig;
+  await sso.verifyAccessToken(await sim.mintAccessToken({ clientId: PUBLIC_CLIENT }));
+  await clock.advance(20_000);
+  await sim.rotateKeys();
+  await sso.verifyAccessToken(await sim.mintAccessToken({ clientId: PUBLIC_CLIENT }));
+  assert.equal(sim.counters.jwksRequests, 2, "one refetch for the new kid");
+
+  await clock.advance(30_000);
+  await sim.rotateKeys(); // a second rotation inside the refetch's cooldown
+  const second = await sim.mintAccessToken({ clientId: PUBLIC_CLIENT, expiresIn: 3600 });
+  await assert.rejects(sso.verifyAccessToken(second), isReason("unknown_key"));
+  assert.equal(sim.counters.jwksRequests, 2, "throttled: 30 s after the unknown-kid refetch");
+
+  // 20 s + 60 s: 80 s after the first fetch, 60 s after the unknown-kid refetch.
+  await clock.advance(30_000);
+  assert.equal((await sso.verifyAccessToken(second)).characterId, CHARACTER_ID);
+  assert.equal(sim.counters.jwksRequests, 3);
+});
+
+Deno.test("an aged JWKS refetched on schedule does not hold back a new kid", async () => {
+  await using rig = await startSso();
+  const { sim, sso, clock } = rig;
+  await sso.verifyAccessToken(await sim.mintAccessToken({ clientId: PUBLIC_CLIENT }));
+  await clock.advance(601_000);
+  await sso.verifyAccessToken(await sim.mintAccessToken({ clientId: PUBLIC_CLIENT }));
+  assert.equal(sim.counters.jwksRequests, 2, "the max-age refetch");
+  await sim.rotateKeys();
+  const fresh = await sim.mintAccessToken({ clientId: PUBLIC_CLIENT });
+  assert.equal((await sso.verifyAccessToken(fresh)).characterId, CHARACTER_ID);
+  assert.equal(sim.counters.jwksRequests, 3);
+});
+
+Deno.test("a cold cache does not fetch twice for an unknown kid", async () => {
+  await using rig = await startSso();
+  const { sim, sso } = rig;
+  const bogus = await sim.mintAccessToken({ clientId: PUBLIC_CLIENT, kid: "bogus" });
+  await assert.rejects(sso.verifyAccessToken(bogus), isReason("unknown_key"));
+  assert.equal(sim.counters.jwksRequests, 1);
 });
 
 Deno.test("the JWKS is shared through a CacheStore: a second isolate does not fetch it", async () => {

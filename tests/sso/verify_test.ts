@@ -6,6 +6,7 @@ import type { MintAccessTokenOptions } from "../../src/testing/sso_simulator.ts"
 import { CHARACTER_ID, PUBLIC_CLIENT, startSso } from "../support/sso_harness.ts";
 import {
   alterPayload,
+  criticalHeaderToken,
   foreignKeyToken,
   hmacWithPublicKey,
   unsignedToken,
@@ -224,4 +225,59 @@ Deno.test("a token signed by a key the set only holds for another algorithm is r
     verifyAccessToken(jwt, { clientId: PUBLIC_CLIENT, keys: { keys: [jwk] }, clock: rig.clock }),
     refusedWith("key_mismatch", jwt),
   );
+});
+
+Deno.test("azp, when present, must be the client id", async (t) => {
+  await using rig = await startSso();
+  const { sim, sso } = rig;
+  await t.step("azp of another application is refused, naming the claim", async () => {
+    const jwt = await sim.mintAccessToken({
+      clientId: PUBLIC_CLIENT,
+      claims: { azp: "other-app" },
+    });
+    await assert.rejects(sso.verifyAccessToken(jwt), (err: unknown) => {
+      refusedWith("audience", jwt)(err);
+      assert.match((err as Error).message, /"azp" "other-app" is not the client id/);
+      return true;
+    });
+  });
+  await t.step("no azp: the client id in aud is enough", async () => {
+    const jwt = await sim.mintAccessToken({ clientId: PUBLIC_CLIENT, claims: { azp: undefined } });
+    assert.equal((await sso.verifyAccessToken(jwt)).clientId, PUBLIC_CLIENT);
+  });
+});
+
+Deno.test("an iat in the future beyond the leeway is refused; inside it, accepted", async () => {
+  await using rig = await startSso();
+  const { sim, sso, clock } = rig;
+  const now = Math.floor(clock.now() / 1000);
+  const mint = (iat: number) => sim.mintAccessToken({ clientId: PUBLIC_CLIENT, claims: { iat } });
+  const ahead = await mint(now + 3600);
+  await assert.rejects(sso.verifyAccessToken(ahead), (err: unknown) => {
+    refusedWith("not_yet_valid", ahead)(err);
+    assert.match((err as Error).message, /"iat"/);
+    return true;
+  });
+  const skewed = await mint(now + 4); // the default leeway is 5 s
+  assert.equal((await sso.verifyAccessToken(skewed)).characterId, CHARACTER_ID);
+  await assert.rejects(sso.verifyAccessToken(await mint(now + 6)), /"iat"/);
+});
+
+Deno.test("an unknown critical header is refused as such, not as an algorithm", async (t) => {
+  await using rig = await startSso();
+  const { sim, sso } = rig;
+  for (const crit of [["exp-ext"], ["b64", "urn:example:policy"]]) {
+    await t.step(crit.join(", "), async () => {
+      const jwt = await criticalHeaderToken(sim, crit);
+      await assert.rejects(sso.verifyAccessToken(jwt), (err: unknown) => {
+        refusedWith("critical_header", jwt)(err);
+        assert.match(
+          (err as Error).message,
+          /critical header parameter "(exp-ext|urn:example:policy)"/,
+        );
+        assert.doesNotMatch((err as Error).message, /algorithm/);
+        return true;
+      });
+    });
+  }
 });

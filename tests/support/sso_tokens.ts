@@ -55,3 +55,15 @@ export async function foreignKeyToken(sim: SsoSimulator): Promise<string> {
     .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
     .sign(privateKey);
 }
+
+/** Genuinely signed by the SSO's RS256 key, with critical header parameters the verifier does not know. */
+export async function criticalHeaderToken(
+  sim: SsoSimulator,
+  crit: string[] = ["exp-ext"],
+): Promise<string> {
+  const { kid, privateKey } = sim.signingKey("RS256");
+  const extensions = Object.fromEntries(crit.map((name) => [name, true]));
+  return await new SignJWT(await claims(sim))
+    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT", crit, ...extensions })
+    .sign(privateKey, { crit: extensions });
+}

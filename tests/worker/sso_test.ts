@@ -145,6 +145,24 @@ Deno.test("sso: callers' bearer tokens are verified against the SSO before any u
   });
 });
 
+Deno.test("sso: a bearer token whose azp is another application is refused, naming azp", async () => {
+  await withRig({}, async ({ gw, esi, sso }) => {
+    // Our client id is in aud, so only the azp check can tell it was issued to someone else.
+    const token = await sso.mintAccessToken({
+      clientId: PUBLIC_CLIENT,
+      scopes: [SCOPE],
+      claims: { azp: "someone-else" },
+    });
+    const res = await gw.app.request(SKILLS, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get("www-authenticate") ?? "", /invalid_token/);
+    const body = await res.text();
+    assert.match(JSON.parse(body).error, /"azp" "someone-else" is not the client id/);
+    assert.ok(!body.includes(token), "the token is not echoed");
+    assert.equal(esi.requests.length, 0, "nothing went upstream");
+  });
+});
+
 Deno.test("sso: login, callback, a call with the session, logout", async () => {
   await withRig(loginEnv, async (rig) => {
     const { gw, esi, sso } = rig;
@@ -237,10 +255,12 @@ Deno.test("sso: a replayed, forged, expired or unbound state is refused", async 
       const { callback, cookies } = await startLogin(rig);
       const url = new URL(callback, "https://gw.example");
       const [nonce, expiry, signature] = url.searchParams.get("state")!.split(".");
+      // The first character: a base64url string's last one may hold padding bits only.
+      const flip = (s: string) => (s.startsWith("A") ? "B" : "A") + s.slice(1);
       for (
         const state of [
-          `${nonce.slice(0, -1)}A.${expiry}.${signature}`,
-          `${nonce}.${expiry}.${signature.slice(0, -2)}AA`,
+          `${flip(nonce)}.${expiry}.${signature}`,
+          `${nonce}.${expiry}.${flip(signature)}`,
           `${nonce}.zzzzzzzz.${signature}`,
           "garbage",
         ]
