@@ -6,6 +6,7 @@
  * @module
  */
 
+import { deadline as within } from "../http/timeout.ts";
 import type { Clock } from "../clock.ts";
 import { EsiError } from "../errors.ts";
 import { emit, type Hook, type StoreErrorEvent } from "../observe/hooks.ts";
@@ -84,21 +85,11 @@ export async function guardWithin<T>(
   deadline: { clock: Clock; timeoutMs: number },
   run: () => Promise<T>,
 ): Promise<T> {
-  const { clock, timeoutMs } = deadline;
-  const stopTimer = new AbortController();
-  const timeout = clock.sleep(timeoutMs, stopTimer.signal).then(() => {
-    throw new Error(`timed out after ${timeoutMs} ms`);
-  });
-  timeout.catch(() => {});
   try {
-    const running = run();
-    running.catch(() => {});
-    return await Promise.race([running, timeout]);
+    return await within(run(), deadline.timeoutMs, deadline.clock);
   } catch (cause) {
     reportStoreError(store, operation, hooks, cause);
     return fallback;
-  } finally {
-    stopTimer.abort();
   }
 }
 

@@ -77,11 +77,10 @@ export class DeadlineError extends Error {
   /**
    * Creates the error.
    *
-   * @param what What was waited for, for the message.
    * @param ms The deadline, in milliseconds.
    */
-  constructor(what: string, ms: number) {
-    super(`Cannot ${what}: no answer within ${ms} ms`);
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
     this.name = "DeadlineError";
   }
 }
@@ -94,26 +93,20 @@ export class DeadlineError extends Error {
  * @param promise What to wait for.
  * @param ms The deadline; 0 or less means none.
  * @param clock The clock that times it.
- * @param what What is waited for, for the error ("read the cache").
  * @returns The promise's value.
  * @throws {DeadlineError} When the deadline passes first.
  * @example
  * ```ts
  * import { deadline } from "./timeout.ts";
  * import { systemClock } from "../clock.ts";
- * await deadline(Promise.resolve(1), 1_000, systemClock, "read the cache"); // 1
+ * await deadline(Promise.resolve(1), 1_000, systemClock); // 1
  * ```
  */
-export function deadline<T>(
-  promise: Promise<T>,
-  ms: number,
-  clock: Clock,
-  what: string,
-): Promise<T> {
+export function deadline<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
   if (ms <= 0) return promise;
   const timer = startDeadline(clock, ms);
   return new Promise<T>((resolve, reject) => {
-    timer.signal.addEventListener("abort", () => reject(new DeadlineError(what, ms)), {
+    timer.signal.addEventListener("abort", () => reject(new DeadlineError(ms)), {
       once: true,
     });
     promise.then(resolve, reject).finally(() => timer.clear());

@@ -195,7 +195,7 @@ export class ErrorLimitGuard {
     this.#syncedAt = now;
     try {
       const load = store.load();
-      const shared = await deadline(load, this.#storeTimeoutMs, this.#clock, "read the budget");
+      const shared = await deadline(load, this.#storeTimeoutMs, this.#clock);
       if (shared) this.#budget = this.#budget ? mergeBudgets(this.#budget, shared) : shared;
     } catch {
       // The shared view is an optimisation; the local one is always kept.

@@ -17,7 +17,7 @@ export async function lookup(shared: Shared, key: string): Promise<CacheEntry | 
   try {
     const { cache, clock, storeTimeoutMs } = shared;
     const read = cache!.get(key);
-    return await (cache!.inMemory ? read : deadline(read, storeTimeoutMs, clock, "read the cache"));
+    return await (cache!.inMemory ? read : deadline(read, storeTimeoutMs, clock));
   } catch (error) {
     storeError(shared, "get", error);
     return undefined;

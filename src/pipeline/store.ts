@@ -49,9 +49,7 @@ export async function store(shared: Shared, key: string, upstream: Upstream): Pr
   const keep = freshness.lifetimeMs + Math.max(keepStaleMs, freshness.staleIfErrorMs);
   try {
     const write = cache.set(key, entry, keep);
-    await (cache.inMemory
-      ? write
-      : deadline(write, shared.storeTimeoutMs, clock, "write the cache"));
+    await (cache.inMemory ? write : deadline(write, shared.storeTimeoutMs, clock));
   } catch (error) {
     storeError(shared, "set", error);
   }

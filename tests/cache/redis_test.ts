@@ -118,9 +118,9 @@ redisTest("RedisCache", async (t) => {
         await write;
         await removal;
         assert.deepEqual(events.map((e) => [e.operation, e.error.message]), [
-          ["get", 'Cannot read from the "redis" cache store: timed out after 500 ms'],
-          ["set", 'Cannot write to the "redis" cache store: timed out after 500 ms'],
-          ["delete", 'Cannot delete from the "redis" cache store: timed out after 500 ms'],
+          ["get", 'Cannot read from the "redis" cache store: no answer within 500 ms'],
+          ["set", 'Cannot write to the "redis" cache store: no answer within 500 ms'],
+          ["delete", 'Cannot delete from the "redis" cache store: no answer within 500 ms'],
         ]);
       } finally {
         await cache.close();

@@ -153,8 +153,8 @@ redisTest("UpstashCache", async (t) => {
         assert.equal(await read, undefined);
         await write;
         assert.deepEqual(events.map((e) => [e.operation, e.error.message]), [
-          ["get", 'Cannot read from the "upstash" cache store: timed out after 500 ms'],
-          ["set", 'Cannot write to the "upstash" cache store: timed out after 500 ms'],
+          ["get", 'Cannot read from the "upstash" cache store: no answer within 500 ms'],
+          ["set", 'Cannot write to the "upstash" cache store: no answer within 500 ms'],
         ]);
       } finally {
         emulator.mode = "normal";
