@@ -43,7 +43,8 @@ import { type CursorOptions, type CursorSync, syncCursor } from "./paginate/curs
 import { type FromIdOptions, walkFromId } from "./paginate/from_id.ts";
 import { settleAll, type Settled } from "./bulk.ts";
 import { Limits, type LimitsOptions, type LimitSubject, type Permit } from "./limits/limits.ts";
-import { type CacheOutcome, type CallInfo, emit, type Hooks } from "./observe/hooks.ts";
+import { type CacheOutcome, type CallInfo, emit, type Hooks, mergeHooks } from "./observe/hooks.ts";
+import type { ProgressOptions } from "./observe/progress.ts";
 import type { AccessTokenSource } from "./sso/token_source.ts";
 import { authorizeCall, type CallAuth } from "./http/auth.ts";
 import { type OperationMeta, resolveOperation } from "./http/operation.ts";
@@ -171,6 +172,11 @@ export interface CallOptions {
    * @default "default"
    */
   cache?: "default" | "no-cache";
+  /**
+   * Hooks of this call alone, called after the client's: long calls use it
+   * to count their own limit waits in their progress.
+   */
+  hooks?: Pick<Hooks, "limitWait">;
 }
 
 /** The parameters of an untyped call: path, query, body and headers, plus the call options. */
@@ -213,8 +219,8 @@ export interface BulkCall extends RequestOptions {
   route: string;
 }
 
-/** Options of a bulk. */
-export interface BulkOptions {
+/** Options of a bulk; `onProgress` counts calls. */
+export interface BulkOptions extends ProgressOptions {
   /**
    * The most calls of the bulk in flight at once (the client's own gate and
    * limits apply too).
@@ -281,6 +287,7 @@ interface Call extends CallInfo {
   cacheable: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  hooks?: Pick<Hooks, "limitWait">;
 }
 
 const inherited = Symbol("inherited");
@@ -744,14 +751,14 @@ export class EsiClient {
    */
   pages<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): AsyncGenerator<EsiPage<EsiData<"get", P>>, void, undefined> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
     return pagesOf(
       path,
       this.#pageFetcher<EsiData<"get", P>>(path, options),
       this.clock,
-      { ...options.paging, signal: options.signal },
+      { ...options.paging, signal: options.signal, onProgress: options.onProgress },
     );
   }
 
@@ -777,14 +784,14 @@ export class EsiClient {
    */
   all<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
     return allPagesOf(
       path,
       this.#pageFetcher<unknown[]>(path, options),
       this.clock,
-      { ...options.paging, signal: options.signal },
+      { ...options.paging, signal: options.signal, onProgress: options.onProgress },
     ) as Promise<EsiData<"get", P>>;
   }
 
@@ -811,20 +818,28 @@ export class EsiClient {
    */
   syncCursor<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> }>
+    ...args: EsiCallArgs<
+      "get",
+      P,
+      { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> } & ProgressOptions
+    >
   ): Promise<CursorSync<CursorRecord<EsiData<"get", P>>>> {
-    const options = (args[0] ?? {}) as RequestOptions & {
+    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
       cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>>;
     };
-    const { cursor, ...call } = options;
+    const { cursor, onProgress, ...call } = options;
     return syncCursor(
       path,
-      async (position) =>
-        (await this.requestUntyped("GET", path, {
+      async (position, context) => {
+        const res = await this.requestUntyped("GET", path, {
           ...call,
           query: { ...call.query, ...position },
-        })).data,
-      cursor,
+          hooks: context?.hooks,
+        });
+        if (context) context.meta = res.meta;
+        return res.data;
+      },
+      { clock: this.clock, onProgress, ...cursor },
     );
   }
 
@@ -846,20 +861,28 @@ export class EsiClient {
    */
   walkFromId<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> }>
+    ...args: EsiCallArgs<
+      "get",
+      P,
+      { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> } & ProgressOptions
+    >
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & {
+    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
       fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>>;
     };
-    const { fromId, ...call } = options;
+    const { fromId, onProgress, ...call } = options;
     return walkFromId(
       path,
-      async (from) =>
-        (await this.requestUntyped<RecordOf<EsiData<"get", P>>[]>("GET", path, {
+      async (from, context) => {
+        const res = await this.requestUntyped<RecordOf<EsiData<"get", P>>[]>("GET", path, {
           ...call,
           query: { ...call.query, from_id: from },
-        })).data,
-      fromId,
+          hooks: context?.hooks,
+        });
+        if (context) context.meta = res.meta;
+        return res.data;
+      },
+      { clock: this.clock, onProgress, ...fromId },
     ) as Promise<EsiData<"get", P>>;
   }
 
@@ -888,8 +911,16 @@ export class EsiClient {
   ): Promise<Settled<EsiResponse<unknown>>[]> {
     return settleAll(
       calls,
-      ({ method, route, ...call }) => this.requestUntyped(method ?? "GET", route, call),
+      async ({ method, route, ...call }, _, context) => {
+        const res = await this.requestUntyped(method ?? "GET", route, {
+          ...call,
+          hooks: context?.hooks,
+        });
+        if (context) context.meta = res.meta;
+        return res;
+      },
       options.concurrency ?? 20,
+      { onProgress: options.onProgress, clock: this.clock },
     );
   }
 
@@ -919,20 +950,31 @@ export class EsiClient {
   ): Promise<Settled<EsiData<"get", P>>[]> {
     return settleAll(
       calls,
-      async (call) =>
-        (await this.requestUntyped<EsiData<"get", P>>("GET", path, call as RequestOptions)).data,
+      async (call, _, context) => {
+        const res = await this.requestUntyped<EsiData<"get", P>>("GET", path, {
+          ...call as RequestOptions,
+          hooks: context?.hooks,
+        });
+        if (context) context.meta = res.meta;
+        return res.data;
+      },
       options.concurrency ?? 20,
+      { route: path, onProgress: options.onProgress, clock: this.clock },
     );
   }
 
   /** Fetches page `n` of a route through the whole pipeline (cache included). */
   #pageFetcher<T>(path: string, options: RequestOptions): PageFetcher<T> {
-    const { paging: _, ...call } = options as RequestOptions & { paging?: unknown };
-    return (page, revalidate) =>
+    const { paging: _, onProgress: __, ...call } = options as
+      & RequestOptions
+      & { paging?: unknown }
+      & ProgressOptions;
+    return (page, revalidate, context) =>
       this.requestUntyped<T>("GET", path, {
         ...call,
         query: { ...call.query, page },
         cache: revalidate ? "no-cache" : call.cache,
+        hooks: context?.hooks,
       });
   }
 
@@ -988,6 +1030,7 @@ export class EsiClient {
       cacheable: method === "GET" && !!this.#shared.cache,
       timeoutMs: options.timeoutMs ?? this.#config.timeoutMs,
       signal: options.signal,
+      hooks: options.hooks,
     };
   }
 
@@ -1114,7 +1157,9 @@ export class EsiClient {
   /** Waits for the limits; an abort while waiting becomes an {@link EsiAbortError}. */
   async #admit(call: Call, subject: LimitSubject): Promise<Permit> {
     try {
-      return await this.#shared.limits.acquire(subject, this.#shared.hooks, call.signal);
+      // A long call's own hooks count its waits in its progress.
+      const hooks = call.hooks ? mergeHooks(this.#shared.hooks, call.hooks) : this.#shared.hooks;
+      return await this.#shared.limits.acquire(subject, hooks, call.signal);
     } catch (error) {
       if (error instanceof EsiError) throw error;
       throw new EsiAbortError(call.method, redactUrl(call.url), error);
@@ -1268,6 +1313,7 @@ export class EsiClient {
         url: shown,
         attempts: upstream.attempts,
         expiresAt: upstream.expiresAt,
+        bytes: upstream.body.byteLength,
       });
     if (this.#shared.hooks.response?.length) {
       emit(this.#shared.hooks.response, {

@@ -9,6 +9,12 @@
 import type { Clock } from "../clock.ts";
 import { EsiError, EsiPaginationError } from "../errors.ts";
 import type { EsiMeta } from "../http/meta.ts";
+import {
+  type ProgressContext,
+  type ProgressOptions,
+  type ProgressTracker,
+  trackProgress,
+} from "../observe/progress.ts";
 
 /** One page of an X-Pages resource. */
 export interface EsiPage<T> {
@@ -22,14 +28,19 @@ export interface EsiPage<T> {
   meta: EsiMeta;
 }
 
-/** Fetches one page; `revalidate` asks for a conditional request even if the page is cached fresh. */
+/**
+ * Fetches one page; `revalidate` asks for a conditional request even if the
+ * page is cached fresh. With progress tracked, give `context.hooks` to the
+ * call (its limit waits are counted); the meta returned is what is read.
+ */
 export type PageFetcher<T> = (
   page: number,
   revalidate: boolean,
+  context?: ProgressContext,
 ) => Promise<{ data: T; meta: EsiMeta }>;
 
-/** Options of a paginated walk. */
-export interface PagesOptions {
+/** Options of a paginated walk; `onProgress` reports pages as they are taken, in order. */
+export interface PagesOptions extends ProgressOptions {
   /**
    * How many pages may be fetched ahead of the one being consumed: bounds
    * the memory of `pages()`; `all()` fetches every page at once by default.
@@ -65,7 +76,7 @@ class Turnover extends Error {}
  * @param route The route, for error messages.
  * @param fetchPage Fetches one page.
  * @param clock The clock.
- * @param options Lookahead, expiry margin, restarts.
+ * @param options Lookahead, expiry margin, restarts, progress.
  * @returns The pages, in order.
  * @example
  * ```ts
@@ -83,13 +94,15 @@ export async function* pagesOf<T>(
   options: PagesOptions = {},
 ): AsyncGenerator<EsiPage<T>, void, undefined> {
   const maxRestarts = options.maxRestarts ?? 3;
+  const progress = trackProgress(route, "pages", options.onProgress, clock);
   for (let round = 0;; round++) {
     let yielded = false;
     try {
-      for await (const page of walk(route, fetchPage, clock, options, round > 0)) {
+      for await (const page of walk(route, fetchPage, clock, options, round > 0, progress)) {
         yielded = true;
         yield page;
       }
+      progress?.finish();
       return;
     } catch (error) {
       if (!(error instanceof Turnover)) throw error;
@@ -100,6 +113,7 @@ export async function* pagesOf<T>(
         );
       }
       if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+      progress?.restart();
     }
   }
 }
@@ -111,7 +125,7 @@ export async function* pagesOf<T>(
  * @param route The route, for error messages.
  * @param fetchPage Fetches one page.
  * @param clock The clock.
- * @param options Lookahead, expiry margin, restarts.
+ * @param options Lookahead, expiry margin, restarts, progress.
  * @returns Every record, in page order.
  * @throws {EsiPaginationError} When a page fails, or no consistent version could be fetched.
  * @example
@@ -131,10 +145,11 @@ export async function allPagesOf<T>(
   // Every record is held in the end anyway: queue every page at once, and let
   // the client's concurrency gate refill as soon as any request finishes.
   const walkOptions = { lookahead: Infinity, ...options };
+  const progress = trackProgress(route, "pages", options.onProgress, clock);
   for (let round = 0;; round++) {
     try {
       const records: T[] = [];
-      for await (const page of walk(route, fetchPage, clock, walkOptions, round > 0)) {
+      for await (const page of walk(route, fetchPage, clock, walkOptions, round > 0, progress)) {
         if (!Array.isArray(page.data)) {
           throw new EsiPaginationError(
             `Cannot join the pages of "${route}": page ${page.page} is not an array`,
@@ -143,10 +158,12 @@ export async function allPagesOf<T>(
         }
         for (const record of page.data) records.push(record);
       }
+      progress?.finish();
       return records;
     } catch (error) {
       if (!(error instanceof Turnover)) throw error;
       if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+      progress?.restart();
     }
   }
 }
@@ -158,26 +175,30 @@ async function* walk<T>(
   clock: Clock,
   options: PagesOptions,
   revalidate: boolean,
+  progress: ProgressTracker | undefined,
 ): AsyncGenerator<EsiPage<T>, void, undefined> {
   const lookahead = Math.max(1, options.lookahead ?? 20);
   const nearExpiryMs = options.nearExpiryMs ?? 5_000;
-  let first = await fetchOne(route, fetchPage, 1, revalidate);
+  const hooks = progress?.context();
+  let first = await fetchOne(route, fetchPage, 1, revalidate, hooks);
   const left = (first.meta.expires?.getTime() ?? Infinity) - clock.now();
   if (left < nearExpiryMs) {
     // ESI is about to publish the next version: fetch that one instead of
     // racing the turnover across pages.
     await clock.sleep(Math.max(0, left) + 1_000, options.signal);
-    first = await fetchOne(route, fetchPage, 1, true);
+    first = await fetchOne(route, fetchPage, 1, true, hooks);
   }
   const pages = first.meta.pages ?? 1;
   const version = first.meta.lastModified?.getTime();
+  progress?.setTotal(pages);
+  progress?.step(first);
   yield { page: 1, pages, data: first.data, meta: first.meta };
 
   const inFlight = new Map<number, Promise<{ data: T; meta: EsiMeta }>>();
   let next = 2;
   const fill = (upTo: number) => {
     for (; next <= Math.min(pages, upTo); next++) {
-      const promise = fetchOne(route, fetchPage, next, revalidate);
+      const promise = fetchOne(route, fetchPage, next, revalidate, hooks);
       promise.catch(() => {}); // awaited in order below; this keeps early failures handled
       inFlight.set(next, promise);
     }
@@ -198,6 +219,7 @@ async function* walk<T>(
       if (result.meta.pages !== undefined && result.meta.pages !== pages) {
         throw new Turnover(`page ${page} reports ${result.meta.pages} pages, page 1 ${pages}`);
       }
+      progress?.step(result);
       yield { page, pages, data: result.data, meta: result.meta };
     }
   } finally {
@@ -210,9 +232,10 @@ async function fetchOne<T>(
   fetchPage: PageFetcher<T>,
   page: number,
   revalidate: boolean,
+  hooks: ProgressContext | undefined,
 ): Promise<{ data: T; meta: EsiMeta }> {
   try {
-    return await fetchPage(page, revalidate);
+    return await fetchPage(page, revalidate, hooks);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     if (error instanceof EsiError && error.code === "ERR_ABORTED") throw error;
