@@ -108,9 +108,19 @@ export interface ProgressContext {
   meta?: EsiMeta;
 }
 
-/** One answer as a walk sees it: its data and meta. */
-interface Answer {
+/**
+ * One answer as a walk counts it.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressAnswer } from "@esikit/esi";
+ * const answer: ProgressAnswer = { data: [1, 2, 3] };
+ * ```
+ */
+export interface ProgressAnswer {
+  /** The decoded body: an array counts its items as records. */
   data: unknown;
+  /** The answer's meta: bytes and limits are read from it. */
   meta?: EsiMeta;
 }
 
@@ -194,7 +204,7 @@ export class ProgressTracker {
    * @param answer Its data and meta.
    * @param records Records it brought, when not the data's length.
    */
-  step(answer: Answer, records?: number): void {
+  step(answer: ProgressAnswer, records?: number): void {
     const s = this.#state;
     s.done++;
     s.records += records ?? (Array.isArray(answer.data) ? answer.data.length : 1);
