@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
   const program = buildProgram(async (load, commandArgs, options) => {
     const { run } = await load();
     code = await run(commandArgs, options, { signal: interrupt.signal, term });
-  }).exitOverride();
+  });
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {

@@ -62,7 +62,12 @@ export function buildProgram(
     .option("--language <lang>", "names and descriptions in en, de, fr, ja, ru, zh, ko or es")
     .option("--api-key <id>", "an esikit gateway's API key id (or ESIKIT_API_KEY)")
     .option("--api-secret <secret>", "the API key's secret (prefer ESIKIT_API_SECRET)")
-    .showHelpAfterError(false)
+    // Set before the commands are added, which inherit it: commander's errors
+    // come back as exceptions (exit code 2) and read like the CLI's own lines.
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`esikit: ${text.replace(/^error: /, "")}`),
+    })
     .addHelpText("after", GLOBAL_HELP);
 
   const action = (load: Loader) =>
