@@ -136,16 +136,24 @@ Deno.test("bad input: one clear line each, exit 2, nothing sent", async (t) => {
       ["get", orders, "-p", "region_id=abc", "-p", "order_type=all", ...base],
       /^esikit: Cannot call "GET \/markets\/\{region_id\}\/orders": path parameter "region_id" must be an integer, got "abc"/,
     ));
-  await t.step("a query value outside the spec's enum", () =>
-    oneLine(["get", orders, "-p", "region_id=1", "-p", "order_type=every", ...base], /order_type/));
+  await t.step(
+    "a query value outside the spec's enum",
+    () =>
+      oneLine(
+        ["get", orders, "-p", "region_id=1", "-p", "order_type=every", ...base],
+        /order_type/,
+      ),
+  );
   await t.step("no user agent", () =>
     oneLine(
       ["get", "/status", ...base],
       /^esikit: Cannot call ESI without a user agent: pass --user-agent .* or set ESIKIT_USER_AGENT/,
       { ESIKIT_USER_AGENT: undefined },
     ));
-  await t.step("an unknown option (commander's line)", () =>
-    oneLine(["get", "/status", "--frobnicate"], /^esikit: unknown option '--frobnicate'/));
+  await t.step(
+    "an unknown option (commander's line)",
+    () => oneLine(["get", "/status", "--frobnicate"], /^esikit: unknown option '--frobnicate'/),
+  );
   assert.equal(sim.requests.length, 0);
 });
 
@@ -164,7 +172,11 @@ Deno.test("routes lists operations from the spec; status shows ESI's and the lim
   withSim(async (sim) => {
     const routes = await runCli(["routes", "orders", "--format", "json"]);
     assert.equal(routes.code, 0, routes.stderr);
-    const found = JSON.parse(routes.stdout) as { path: string; group: string; pagination: string }[];
+    const found = JSON.parse(routes.stdout) as {
+      path: string;
+      group: string;
+      pagination: string;
+    }[];
     const market = found.find((r) => r.path === orders)!;
     assert.match(market.group, /^market-order \(\d+\/\d+m\)$/);
     assert.equal(market.pagination, "x-pages");
