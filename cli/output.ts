@@ -17,7 +17,12 @@ import { basename, dirname, join } from "node:path";
 export async function writeOutput(text: string, out: string | undefined): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   if (out === undefined) {
-    await writeAll(Deno.stdout, bytes);
+    try {
+      await writeAll(Deno.stdout, bytes);
+    } catch (error) {
+      // The reader left (`esikit … | head`): what it wanted, it got.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
     return;
   }
   const temp = join(dirname(out), `.${basename(out)}.${crypto.randomUUID().slice(0, 8)}.part`);
