@@ -157,6 +157,32 @@ Deno.test("bad input: one clear line each, exit 2, nothing sent", async (t) => {
   assert.equal(sim.requests.length, 0);
 });
 
+Deno.test("--compat-date and --language reach ESI; a half gateway key is refused", () =>
+  withSim(async (sim) => {
+    const run = await runCli([
+      "get",
+      "/status",
+      "--compat-date",
+      "2025-08-26",
+      "--language",
+      "de",
+      "--base-url",
+      sim.url,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const sent = sim.requests.at(-1)!.headers;
+    assert.equal(sent["x-compatibility-date"], "2025-08-26");
+    assert.equal(sent["accept-language"], "de");
+
+    const half = await runCli(["get", "/status", "--base-url", sim.url], {
+      env: { ESIKIT_API_KEY: "key-1" },
+    });
+    assert.equal(half.code, 2);
+    assert.deepEqual(lines(half.stderr), [
+      "esikit: Cannot create the client: apiKey and apiSecret go together; give both or neither",
+    ]);
+  }));
+
 Deno.test("--help on every command shows examples and exit codes; --version", async () => {
   for (const command of ["get", "many", "login", "whoami", "logout", "routes", "status"]) {
     const run = await runCli([command, "--help"]);

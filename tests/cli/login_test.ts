@@ -25,7 +25,9 @@ async function readUntil(child: Deno.ChildProcess, pattern: RegExp) {
 Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
   // Access tokens live 30 s, under the 60 s refresh margin: every use refreshes.
   await using sso = await SsoSimulator.start({ accessTokenLifetime: 30 });
-  await using esi = new EsiSimulator({ data: { assetPages: 2, assetsPerPage: 3 } });
+  await using esi = new EsiSimulator({
+    data: { assetPages: 2, assetsPerPage: 3, walletTransactions: 7, walletPageSize: 3 },
+  });
   await esi.start();
   const configDir = await Deno.makeTempDir({ prefix: "esikit-login-" });
   const base = ["--base-url", esi.url];
@@ -41,7 +43,7 @@ Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
       sso.metadataUrl,
       "--no-browser",
       "--scopes",
-      "esi-assets.read_assets.v1",
+      "esi-assets.read_assets.v1,esi-wallet.read_character_wallet.v1",
     ], { configDir });
     const { match, rest } = await readUntil(child, /^(http:\/\/\S+)$/m);
     const login = new URL(match[1]);
@@ -56,7 +58,7 @@ Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
     const { code } = await child.status;
     const stderr = await rest;
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /^esikit: logged in as Some Bloke \(2112625428\) with 1 scopes$/m);
+    assert.match(stderr, /^esikit: logged in as Some Bloke \(2112625428\) with 2 scopes$/m);
     const sealed = await Deno.readTextFile(`${configDir}/tokens.json`);
     assert.doesNotMatch(sealed, /eyJ/, "no readable JWT on disk");
     assert.equal((await Deno.stat(`${configDir}/key`)).mode! & 0o077, 0, "the key is the user's");
@@ -79,6 +81,29 @@ Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
     assert.equal(esi.requests.at(-1)?.headers.authorization, "Bearer <redacted>");
     assert.ok(sso.requests.some((r) => r.endpoint === "token" && r.grantType === "refresh_token"));
   });
+
+  await t.step(
+    "get --all walks a from_id route (wallet transactions) back to the start",
+    async () => {
+      const run = await runCli([
+        "get",
+        "/characters/{character_id}/wallet/transactions",
+        "-p",
+        `character_id=${CHARACTER}`,
+        "--as",
+        "Some Bloke",
+        "--all",
+        "-f",
+        "jsonl",
+        ...base,
+      ], { configDir });
+      assert.equal(run.code, 0, run.stderr);
+      const ids = lines(run.stdout).map((l) => JSON.parse(l).transaction_id);
+      assert.equal(ids.length, 7);
+      assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
+      assert.match(lines(run.stderr).at(-1)!, /^esikit: \d+\/\? batches \| 7 records .*\| done/);
+    },
+  );
 
   await t.step("a scope the login lacks is refused before anything is sent", async () => {
     const sent = esi.requests.length;
@@ -136,7 +161,10 @@ Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
       configDir,
     });
     assert.equal(run.code, 3);
-    assert.match(run.stderr, /^esikit: Cannot find a logged-in character: run esikit login first$/m);
+    assert.match(
+      run.stderr,
+      /^esikit: Cannot find a logged-in character: run esikit login first$/m,
+    );
   });
   await Deno.remove(configDir, { recursive: true });
 });
