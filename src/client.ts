@@ -44,7 +44,7 @@ import { type FromIdOptions, walkFromId } from "./paginate/from_id.ts";
 import { settleAll, type Settled } from "./bulk.ts";
 import { Limits, type LimitsOptions, type LimitSubject, type Permit } from "./limits/limits.ts";
 import { type CacheOutcome, type CallInfo, emit, type Hooks, mergeHooks } from "./observe/hooks.ts";
-import type { ProgressOptions } from "./observe/progress.ts";
+import type { ProgressContext, ProgressOptions } from "./observe/progress.ts";
 import type { AccessTokenSource } from "./sso/token_source.ts";
 import { authorizeCall, type CallAuth } from "./http/auth.ts";
 import { type OperationMeta, resolveOperation } from "./http/operation.ts";
@@ -830,15 +830,14 @@ export class EsiClient {
     const { cursor, onProgress, ...call } = options;
     return syncCursor(
       path,
-      async (position, context) => {
-        const res = await this.requestUntyped("GET", path, {
-          ...call,
-          query: { ...call.query, ...position },
-          hooks: context?.hooks,
-        });
-        if (context) context.meta = res.meta;
-        return res.data;
-      },
+      async (position, context) =>
+        (await this.#tracked(
+          "GET",
+          path,
+          { ...call, query: { ...call.query, ...position } },
+          context,
+        ))
+          .data,
       { clock: this.clock, onProgress, ...cursor },
     );
   }
@@ -873,15 +872,11 @@ export class EsiClient {
     const { fromId, onProgress, ...call } = options;
     return walkFromId(
       path,
-      async (from, context) => {
-        const res = await this.requestUntyped<RecordOf<EsiData<"get", P>>[]>("GET", path, {
+      async (from, context) =>
+        (await this.#tracked<RecordOf<EsiData<"get", P>>[]>("GET", path, {
           ...call,
           query: { ...call.query, from_id: from },
-          hooks: context?.hooks,
-        });
-        if (context) context.meta = res.meta;
-        return res.data;
-      },
+        }, context)).data,
       { clock: this.clock, onProgress, ...fromId },
     ) as Promise<EsiData<"get", P>>;
   }
@@ -911,14 +906,8 @@ export class EsiClient {
   ): Promise<Settled<EsiResponse<unknown>>[]> {
     return settleAll(
       calls,
-      async ({ method, route, ...call }, _, context) => {
-        const res = await this.requestUntyped(method ?? "GET", route, {
-          ...call,
-          hooks: context?.hooks,
-        });
-        if (context) context.meta = res.meta;
-        return res;
-      },
+      ({ method, route, ...call }, _, context) =>
+        this.#tracked(method ?? "GET", route, call, context),
       options.concurrency ?? 20,
       { onProgress: options.onProgress, clock: this.clock },
     );
@@ -950,17 +939,27 @@ export class EsiClient {
   ): Promise<Settled<EsiData<"get", P>>[]> {
     return settleAll(
       calls,
-      async (call, _, context) => {
-        const res = await this.requestUntyped<EsiData<"get", P>>("GET", path, {
-          ...call as RequestOptions,
-          hooks: context?.hooks,
-        });
-        if (context) context.meta = res.meta;
-        return res.data;
-      },
+      async (call, _, context) =>
+        (await this.#tracked<EsiData<"get", P>>("GET", path, call as RequestOptions, context)).data,
       options.concurrency ?? 20,
       { route: path, onProgress: options.onProgress, clock: this.clock },
     );
+  }
+
+  /**
+   * A call of a long one: with progress tracked, its limit waits go to the
+   * tracker's hooks and its meta to the context.
+   */
+  async #tracked<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    context: ProgressContext | undefined,
+  ): Promise<EsiResponse<T>> {
+    if (!context) return this.requestUntyped<T>(method, path, options);
+    const res = await this.requestUntyped<T>(method, path, { ...options, hooks: context.hooks });
+    context.meta = res.meta;
+    return res;
   }
 
   /** Fetches page `n` of a route through the whole pipeline (cache included). */
@@ -975,7 +974,7 @@ export class EsiClient {
         query: { ...call.query, page },
         cache: revalidate ? "no-cache" : call.cache,
         hooks: context?.hooks,
-      });
+      }); // the meta comes back with the page
   }
 
   async #data<T>(method: string, path: string, options: unknown): Promise<T> {
