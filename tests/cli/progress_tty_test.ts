@@ -74,3 +74,42 @@ Deno.test("in a terminal the bar advances, then completes, and stays on screen",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("on a terminal the error line is coloured, unless NO_COLOR is set", async () => {
+  const socket = `esikit-test-${crypto.randomUUID().slice(0, 8)}`;
+  tmux(
+    socket,
+    "new-session",
+    "-d",
+    "-s",
+    "esikit",
+    "-x",
+    "200",
+    "-y",
+    "12",
+    "bash --norc --noprofile",
+  );
+  try {
+    const run = `'${Deno.execPath()}' run --quiet ${
+      CLI_PERMISSIONS.join(" ")
+    } '${CLI}' get /nowhere`;
+    tmux(
+      socket,
+      "send-keys",
+      "-t",
+      "esikit",
+      `env -u NO_COLOR ESIKIT_USER_AGENT=t ${run}`,
+      "Enter",
+    );
+    await screenWhen(socket, (s) => /^esikit: Cannot GET/m.test(s), "the first error");
+    tmux(socket, "send-keys", "-t", "esikit", `NO_COLOR=1 ESIKIT_USER_AGENT=t ${run}`, "Enter");
+    await screenWhen(socket, (s) => s.match(/^esikit: Cannot GET/gm)?.length === 2, "both errors");
+    const screen = tmux(socket, "capture-pane", "-p", "-e", "-t", "esikit");
+    const errors = screen.split("\n").filter((l) => l.includes("Cannot GET"));
+    const red = "\x1b[31mesikit:\x1b[39m";
+    assert.ok(errors[0].startsWith(`${red} Cannot GET "/nowhere"`), JSON.stringify(errors[0]));
+    assert.match(errors[1], /^esikit: Cannot GET "\/nowhere"/);
+  } finally {
+    tmux(socket, "kill-server");
+  }
+});
