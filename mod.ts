@@ -129,12 +129,13 @@ export {
   syncCursor,
 } from "./src/paginate/cursor.ts";
 export { type FromIdFetcher, type FromIdOptions, walkFromId } from "./src/paginate/from_id.ts";
-export { settleAll, type Settled } from "./src/bulk.ts";
+export { settleAll, type Settled, type SettleOptions } from "./src/bulk.ts";
 
 export * from "./src/digest.ts";
 export * from "./src/gateway/signing.ts";
 export * from "./src/observe/hooks.ts";
 export * from "./src/observe/metrics.ts";
+export * from "./src/observe/progress.ts";
 export * from "./src/sso/mod.ts";
 
 export * from "./src/operation_meta.ts";

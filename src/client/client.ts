@@ -21,6 +21,7 @@ import {
   pagesOf,
   type PagesOptions,
 } from "../paginate/x_pages.ts";
+import type { ProgressContext, ProgressOptions } from "../observe/progress.ts";
 import { run } from "../pipeline/run.ts";
 import type { Config, Shared } from "../pipeline/types.ts";
 import type { EsiData, EsiPath } from "../typed.ts";
@@ -450,14 +451,14 @@ export class EsiClient {
    */
   pages<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): AsyncGenerator<EsiPage<EsiData<"get", P>>, void, undefined> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
     return pagesOf(
       path,
       this.#pageFetcher<EsiData<"get", P>>(path, options),
       this.clock,
-      this.#paging(options),
+      { ...this.#paging(options), onProgress: options.onProgress },
     );
   }
 
@@ -483,14 +484,14 @@ export class EsiClient {
    */
   all<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions }>
+    ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions };
+    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
     return allPagesOf(
       path,
       this.#pageFetcher<unknown[]>(path, options),
       this.clock,
-      this.#paging(options),
+      { ...this.#paging(options), onProgress: options.onProgress },
     ) as Promise<EsiData<"get", P>>;
   }
 
@@ -517,20 +518,27 @@ export class EsiClient {
    */
   syncCursor<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> }>
+    ...args: EsiCallArgs<
+      "get",
+      P,
+      { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> } & ProgressOptions
+    >
   ): Promise<CursorSync<CursorRecord<EsiData<"get", P>>>> {
-    const options = (args[0] ?? {}) as RequestOptions & {
+    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
       cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>>;
     };
-    const { cursor, ...call } = options;
+    const { cursor, onProgress, ...call } = options;
     return syncCursor(
       path,
-      async (position) =>
-        (await this.requestUntyped("GET", path, {
-          ...call,
-          query: { ...call.query, ...position },
-        })).data,
-      cursor,
+      async (position, context) =>
+        (await this.#tracked(
+          "GET",
+          path,
+          { ...call, query: { ...call.query, ...position } },
+          context,
+        ))
+          .data,
+      { clock: this.clock, onProgress, ...cursor },
     );
   }
 
@@ -552,20 +560,24 @@ export class EsiClient {
    */
   walkFromId<P extends EsiPath<"get">>(
     path: P,
-    ...args: EsiCallArgs<"get", P, { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> }>
+    ...args: EsiCallArgs<
+      "get",
+      P,
+      { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> } & ProgressOptions
+    >
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & {
+    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
       fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>>;
     };
-    const { fromId, ...call } = options;
+    const { fromId, onProgress, ...call } = options;
     return walkFromId(
       path,
-      async (from) =>
-        (await this.requestUntyped<RecordOf<EsiData<"get", P>>[]>("GET", path, {
+      async (from, context) =>
+        (await this.#tracked<RecordOf<EsiData<"get", P>>[]>("GET", path, {
           ...call,
           query: { ...call.query, from_id: from },
-        })).data,
-      fromId,
+        }, context)).data,
+      { clock: this.clock, onProgress, ...fromId },
     ) as Promise<EsiData<"get", P>>;
   }
 
@@ -594,8 +606,10 @@ export class EsiClient {
   ): Promise<Settled<EsiResponse<unknown>>[]> {
     return settleAll(
       calls,
-      ({ method, route, ...call }) => this.requestUntyped(method ?? "GET", route, call),
+      ({ method, route, ...call }, _, context) =>
+        this.#tracked(method ?? "GET", route, call, context),
       options.concurrency ?? 20,
+      { onProgress: options.onProgress, clock: this.clock },
     );
   }
 
@@ -625,24 +639,45 @@ export class EsiClient {
   ): Promise<Settled<EsiData<"get", P>>[]> {
     return settleAll(
       calls,
-      async (call) =>
-        (await this.requestUntyped<EsiData<"get", P>>("GET", path, call as RequestOptions)).data,
+      async (call, _, context) =>
+        (await this.#tracked<EsiData<"get", P>>("GET", path, call as RequestOptions, context)).data,
       options.concurrency ?? 20,
+      { route: path, onProgress: options.onProgress, clock: this.clock },
     );
+  }
+
+  /**
+   * A call of a long one: with progress tracked, its limit waits go to the
+   * tracker's hooks and its meta to the context.
+   */
+  async #tracked<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    context: ProgressContext | undefined,
+  ): Promise<EsiResponse<T>> {
+    if (!context) return this.requestUntyped<T>(method, path, options);
+    const res = await this.requestUntyped<T>(method, path, { ...options, hooks: context.hooks });
+    context.meta = res.meta;
+    return res;
   }
 
   /** Fetches page `n` of a route through the whole pipeline (cache included). */
   #pageFetcher<T>(path: string, options: RequestOptions): PageFetcher<T> {
-    const { paging: _, ...call } = options as RequestOptions & { paging?: unknown };
-    return (page, revalidate, signal) =>
+    const { paging: _, onProgress: __, ...call } = options as
+      & RequestOptions
+      & { paging?: unknown }
+      & ProgressOptions;
+    return (page, revalidate, context, signal) =>
       this.requestUntyped<T>("GET", path, {
         ...call,
         query: { ...call.query, page },
         cache: revalidate ? "no-cache" : call.cache,
+        hooks: context?.hooks,
         signal: signal && call.signal
           ? AbortSignal.any([signal, call.signal])
           : signal ?? call.signal,
-      });
+      }); // the meta comes back with the page
   }
 
   #paging(options: RequestOptions & { paging?: PagesOptions }): PagesOptions {

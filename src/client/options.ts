@@ -12,6 +12,7 @@ import type { EsiMeta } from "../http/meta.ts";
 import type { PathValue, QueryValue } from "../http/url.ts";
 import type { Limits, LimitsOptions } from "../limits/limits.ts";
 import type { Hooks } from "../observe/hooks.ts";
+import type { ProgressOptions } from "../observe/progress.ts";
 import type { AccessTokenSource } from "../sso/token_source.ts";
 import type { EsiHttpMethod, EsiParams, EsiPath, EsiRequestParams } from "../typed.ts";
 
@@ -151,6 +152,11 @@ export interface CallOptions {
   /** Your own `Last-Modified`, sent as `If-Modified-Since`; as `ifNoneMatch`. */
   ifModifiedSince?: string;
   /**
+   * Hooks of this call alone, called after the client's: long calls use it
+   * to count their own limit waits in their progress.
+   */
+  hooks?: Pick<Hooks, "limitWait">;
+  /**
    * `"no-cache"` revalidates a stored entry even while it is fresh (a cheap
    * 304 when nothing changed); pagination uses it after a resource turned over.
    * @default "default"
@@ -198,8 +204,8 @@ export interface BulkCall extends RequestOptions {
   route: string;
 }
 
-/** Options of a bulk. */
-export interface BulkOptions {
+/** Options of a bulk; `onProgress` counts calls. */
+export interface BulkOptions extends ProgressOptions {
   /**
    * The most calls of the bulk in flight at once (the client's own gate and
    * limits apply too).

@@ -52,6 +52,8 @@ export interface EsiMeta {
   compatibilityDate?: string;
   /** How many upstream tries the call took (0 for a cache hit). */
   attempts: number;
+  /** The body's size in bytes, as received (after any content decoding). */
+  bytes?: number;
 }
 
 /**
@@ -108,10 +110,10 @@ export function readRateLimit(headers: Headers): RateLimitInfo | undefined {
  */
 export function readMeta(
   headers: Headers,
-  base: Pick<EsiMeta, "cache" | "route" | "url" | "attempts"> & { expiresAt?: number },
+  base: Pick<EsiMeta, "cache" | "route" | "url" | "attempts" | "bytes"> & { expiresAt?: number },
 ): EsiMeta {
   const expiresAt = base.expiresAt ?? date(headers.get("expires"))?.getTime();
-  return {
+  const meta: EsiMeta = {
     cache: base.cache,
     route: base.route,
     url: base.url,
@@ -125,6 +127,9 @@ export function readMeta(
     requestId: headers.get("x-esi-request-id") ?? undefined,
     compatibilityDate: headers.get("x-compatibility-date") ?? undefined,
   };
+  // Set only when known, so a meta read from headers alone keeps its shape.
+  if (base.bytes !== undefined) meta.bytes = base.bytes;
+  return meta;
 }
 
 function int(value: string | null): number | undefined {

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../clock.ts";
 import { EsiPaginationError } from "../errors.ts";
+import { type ProgressContext, type ProgressOptions, trackProgress } from "../observe/progress.ts";
 
 /** Where a cursor walk stands; persist it between syncs. */
 export interface CursorState {
@@ -23,11 +25,17 @@ export interface CursorSync<T> {
   cursor: CursorState;
 }
 
-/** Fetches one batch with the given cursor parameter. */
-export type CursorFetcher = (cursor: { before?: string; after?: string }) => Promise<unknown>;
+/**
+ * Fetches one batch with the given cursor parameter and returns its body;
+ * with progress tracked, `context` carries the call's hooks and takes its meta.
+ */
+export type CursorFetcher = (
+  cursor: { before?: string; after?: string },
+  context?: ProgressContext,
+) => Promise<unknown>;
 
-/** Options of a cursor sync. */
-export interface CursorOptions<T> {
+/** Options of a cursor sync; `onProgress` counts batches (the total is never known). */
+export interface CursorOptions<T> extends ProgressOptions {
   /** The state of the last sync; without it, a full initial sync runs. */
   state?: CursorState;
   /**
@@ -41,6 +49,11 @@ export interface CursorOptions<T> {
    * @default 10000
    */
   maxBatches?: number;
+  /**
+   * The clock of the progress's elapsed time.
+   * @default systemClock
+   */
+  clock?: Pick<Clock, "now">;
 }
 
 /**
@@ -51,7 +64,7 @@ export interface CursorOptions<T> {
  *
  * @param route The route, for error messages.
  * @param fetchBatch Fetches one batch.
- * @param options The saved state, a record identity, a batch cap.
+ * @param options The saved state, a record identity, a batch cap, progress.
  * @returns The records and the state to persist.
  * @example
  * ```ts
@@ -82,13 +95,24 @@ export async function syncCursor<T>(
   };
   const cursor: CursorState = { ...options.state };
   let batches = 0;
+  const progress = trackProgress(
+    route,
+    "batches",
+    options.onProgress,
+    options.clock ?? systemClock,
+  );
   const next = async (param: { before?: string; after?: string }) => {
     if (++batches > maxBatches) {
       throw new EsiPaginationError(
         `Cannot sync "${route}": more than ${maxBatches} batches; the cursor does not seem to end`,
       );
     }
-    return readBatch<T>(route, await fetchBatch(param));
+    if (!progress) return readBatch<T>(route, await fetchBatch(param));
+    const context = progress.context();
+    const data = await fetchBatch(param, context);
+    const batch = readBatch<T>(route, data);
+    progress.step({ data, meta: context.meta }, batch.records.length);
+    return batch;
   };
 
   if (options.state?.after === undefined) {
@@ -114,6 +138,7 @@ export async function syncCursor<T>(
     }
     cursor.after = after;
   }
+  progress?.finish();
   return { records: options.idOf ? [...byId.values()] : plain, cursor };
 }
 

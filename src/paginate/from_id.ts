@@ -6,13 +6,21 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../clock.ts";
 import { EsiPaginationError } from "../errors.ts";
+import { type ProgressContext, type ProgressOptions, trackProgress } from "../observe/progress.ts";
 
-/** Fetches one batch starting at `fromId` (the newest batch when undefined). */
-export type FromIdFetcher<T> = (fromId: number | undefined) => Promise<T[]>;
+/**
+ * Fetches one batch starting at `fromId` (the newest batch when undefined);
+ * with progress tracked, `context` carries the call's hooks and takes its meta.
+ */
+export type FromIdFetcher<T> = (
+  fromId: number | undefined,
+  context?: ProgressContext,
+) => Promise<T[]>;
 
-/** Options of a `from_id` walk. */
-export interface FromIdOptions<T> {
+/** Options of a `from_id` walk; `onProgress` counts batches (the total is never known). */
+export interface FromIdOptions<T> extends ProgressOptions {
   /**
    * Reads a record's id.
    * @default (record) => record.transaction_id
@@ -28,6 +36,11 @@ export interface FromIdOptions<T> {
    * @default 10000
    */
   maxBatches?: number;
+  /**
+   * The clock of the progress's elapsed time.
+   * @default systemClock
+   */
+  clock?: Pick<Clock, "now">;
 }
 
 /**
@@ -36,7 +49,7 @@ export interface FromIdOptions<T> {
  *
  * @param route The route, for error messages.
  * @param fetchBatch Fetches one batch.
- * @param options How to read ids, where to stop.
+ * @param options How to read ids, where to stop, progress.
  * @returns The records, newest first, without duplicates.
  * @example
  * ```ts
@@ -59,13 +72,20 @@ export async function walkFromId<T>(
   const seen = new Set<number>();
   const records: T[] = [];
   let fromId: number | undefined;
+  const progress = trackProgress(
+    route,
+    "batches",
+    options.onProgress,
+    options.clock ?? systemClock,
+  );
   for (let batches = 1;; batches++) {
     if (batches > maxBatches) {
       throw new EsiPaginationError(
         `Cannot walk "${route}": more than ${maxBatches} batches; from_id does not seem to end`,
       );
     }
-    const batch = await fetchBatch(fromId);
+    const context = progress?.context();
+    const batch = await fetchBatch(fromId, context);
     let oldest: number | undefined;
     let fresh = 0;
     for (const record of batch) {
@@ -80,9 +100,11 @@ export async function walkFromId<T>(
       records.push(record);
       fresh++;
     }
+    progress?.step({ data: batch, meta: context?.meta }, fresh);
     // Only the from_id record itself (or nothing new) came back: the end.
     if (fresh === 0 || oldest === undefined || oldest === fromId) break;
     fromId = oldest;
   }
+  progress?.finish();
   return records.sort((a, b) => idOf(b) - idOf(a));
 }

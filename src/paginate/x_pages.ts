@@ -9,6 +9,12 @@
 import type { Clock } from "../clock.ts";
 import { EsiError, EsiPaginationError } from "../errors.ts";
 import type { EsiMeta } from "../http/meta.ts";
+import {
+  type ProgressContext,
+  type ProgressOptions,
+  type ProgressTracker,
+  trackProgress,
+} from "../observe/progress.ts";
 
 /** One page of an X-Pages resource. */
 export interface EsiPage<T> {
@@ -24,16 +30,19 @@ export interface EsiPage<T> {
 
 /**
  * Fetches one page; `revalidate` asks for a conditional request even if the
- * page is cached fresh; `signal` aborts when the walk no longer needs it.
+ * page is cached fresh. With progress tracked, give `context.hooks` to the
+ * call (its limit waits are counted); the meta returned is what is read.
+ * `signal` aborts when the walk no longer needs the page.
  */
 export type PageFetcher<T> = (
   page: number,
   revalidate: boolean,
+  context?: ProgressContext,
   signal?: AbortSignal,
 ) => Promise<{ data: T; meta: EsiMeta }>;
 
-/** Options of a paginated walk. */
-export interface PagesOptions {
+/** Options of a paginated walk; `onProgress` reports pages as they are taken, in order. */
+export interface PagesOptions extends ProgressOptions {
   /**
    * How many pages may be fetched ahead of the one being consumed: bounds
    * the memory of `pages()`; `all()` fetches every page at once by default.
@@ -75,7 +84,7 @@ class Turnover extends Error {}
  * @param route The route, for error messages.
  * @param fetchPage Fetches one page.
  * @param clock The clock.
- * @param options Lookahead, expiry margin, restarts.
+ * @param options Lookahead, expiry margin, restarts, progress.
  * @returns The pages, in order.
  * @example
  * ```ts
@@ -93,13 +102,15 @@ export async function* pagesOf<T>(
   options: PagesOptions = {},
 ): AsyncGenerator<EsiPage<T>, void, undefined> {
   const maxRestarts = options.maxRestarts ?? 3;
+  const progress = trackProgress(route, "pages", options.onProgress, clock);
   for (let round = 0;; round++) {
     let yielded = false;
     try {
-      for await (const page of walk(route, fetchPage, clock, options, round > 0)) {
+      for await (const page of walk(route, fetchPage, clock, options, round > 0, progress)) {
         yielded = true;
         yield page;
       }
+      progress?.finish();
       return;
     } catch (error) {
       if (!(error instanceof Turnover)) throw error;
@@ -110,6 +121,7 @@ export async function* pagesOf<T>(
         );
       }
       if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+      progress?.restart();
     }
   }
 }
@@ -121,7 +133,7 @@ export async function* pagesOf<T>(
  * @param route The route, for error messages.
  * @param fetchPage Fetches one page.
  * @param clock The clock.
- * @param options Lookahead, expiry margin, restarts.
+ * @param options Lookahead, expiry margin, restarts, progress.
  * @returns Every record, in page order.
  * @throws {EsiPaginationError} When a page fails, or no consistent version could be fetched.
  * @example
@@ -141,10 +153,11 @@ export async function allPagesOf<T>(
   // Every record is held in the end anyway: queue every page at once, and let
   // the client's concurrency gate refill as soon as any request finishes.
   const walkOptions = { lookahead: Infinity, ...options };
+  const progress = trackProgress(route, "pages", options.onProgress, clock);
   for (let round = 0;; round++) {
     try {
       const records: T[] = [];
-      for await (const page of walk(route, fetchPage, clock, walkOptions, round > 0)) {
+      for await (const page of walk(route, fetchPage, clock, walkOptions, round > 0, progress)) {
         if (!Array.isArray(page.data)) {
           throw new EsiPaginationError(
             `Cannot join the pages of "${route}": page ${page.page} is not an array`,
@@ -153,10 +166,12 @@ export async function allPagesOf<T>(
         }
         for (const record of page.data) records.push(record);
       }
+      progress?.finish();
       return records;
     } catch (error) {
       if (!(error instanceof Turnover)) throw error;
       if (round >= maxRestarts) throw giveUp(route, maxRestarts, error);
+      progress?.restart();
     }
   }
 }
@@ -168,19 +183,23 @@ async function* walk<T>(
   clock: Clock,
   options: PagesOptions,
   revalidate: boolean,
+  progress: ProgressTracker | undefined,
 ): AsyncGenerator<EsiPage<T>, void, undefined> {
   const lookahead = Math.max(1, options.lookahead ?? 20);
   const nearExpiryMs = options.nearExpiryMs ?? 5_000;
-  let first = await fetchOne(route, fetchPage, 1, revalidate);
+  const hooks = progress?.context();
+  let first = await fetchOne(route, fetchPage, 1, revalidate, hooks);
   const left = (first.meta.expires?.getTime() ?? Infinity) - clock.now();
   if (left < nearExpiryMs) {
     // ESI is about to publish the next version: fetch that one instead of
     // racing the turnover across pages.
     await clock.sleep(Math.max(0, left) + 1_000, options.signal);
-    first = await fetchOne(route, fetchPage, 1, true);
+    first = await fetchOne(route, fetchPage, 1, true, hooks);
   }
   const pages = pageCount(route, first.meta.pages, options.maxPages ?? 2_000);
   const version = first.meta.lastModified?.getTime();
+  progress?.setTotal(pages);
+  progress?.step(first);
   yield { page: 1, pages, data: first.data, meta: first.meta };
 
   // Pages fetched ahead are cancelled when the walk ends early (a failure, a
@@ -190,7 +209,7 @@ async function* walk<T>(
   let next = 2;
   const fill = (upTo: number) => {
     for (; next <= Math.min(pages, upTo); next++) {
-      const promise = fetchOne(route, fetchPage, next, revalidate, ahead.signal);
+      const promise = fetchOne(route, fetchPage, next, revalidate, hooks, ahead.signal);
       promise.catch(() => {}); // awaited in order below; this keeps early failures handled
       inFlight.set(next, promise);
     }
@@ -211,6 +230,7 @@ async function* walk<T>(
       if (result.meta.pages !== undefined && result.meta.pages !== pages) {
         throw new Turnover(`page ${page} reports ${result.meta.pages} pages, page 1 ${pages}`);
       }
+      progress?.step(result);
       yield { page, pages, data: result.data, meta: result.meta };
     }
   } finally {
@@ -238,10 +258,11 @@ async function fetchOne<T>(
   fetchPage: PageFetcher<T>,
   page: number,
   revalidate: boolean,
+  hooks: ProgressContext | undefined,
   signal?: AbortSignal,
 ): Promise<{ data: T; meta: EsiMeta }> {
   try {
-    return await fetchPage(page, revalidate, signal);
+    return await fetchPage(page, revalidate, hooks, signal);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     if (error instanceof EsiError && error.code === "ERR_ABORTED") throw error;

@@ -11,6 +11,7 @@
 import { EsiAbortError, EsiError } from "../errors.ts";
 import type { Release } from "../limits/concurrency.ts";
 import type { LimitSubject, Permit } from "../limits/limits.ts";
+import { mergeHooks } from "../observe/hooks.ts";
 import { redactUrl } from "../http/url.ts";
 import type { Call, Shared } from "./types.ts";
 
@@ -29,7 +30,8 @@ export interface Admission {
  * @throws {EsiRateLimitError} With policy `"throw"`, when the group's bucket has no room.
  */
 export async function admit(shared: Shared, call: Call, subject: LimitSubject): Promise<Admission> {
-  const { limits, gate, hooks } = shared;
+  const { limits, gate } = shared;
+  const hooks = call.hooks ? mergeHooks(shared.hooks, call.hooks) : shared.hooks;
   for (;;) {
     let release: Release;
     try {

@@ -37,6 +37,7 @@ export function answer<T>(
       url: shown,
       attempts: upstream.attempts,
       expiresAt: upstream.expiresAt,
+      bytes: upstream.body.byteLength,
     });
   if (shared.hooks.response?.length) {
     emit(shared.hooks.response, {

@@ -77,6 +77,7 @@ export function prepare(
     cacheable: method === "GET" && !!shared.cache && !validators,
     timeoutMs: options.timeoutMs ?? config.timeoutMs,
     signal: options.signal,
+    hooks: options.hooks,
   };
 }
 

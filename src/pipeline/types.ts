@@ -55,6 +55,8 @@ export interface Call extends CallInfo {
   cacheable: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Hooks of this call alone (a long call's progress counts its waits). */
+  hooks?: Pick<Hooks, "limitWait">;
 }
 
 /**
