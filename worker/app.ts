@@ -12,7 +12,7 @@ import type { EsiClient } from "../src/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { fail, type GatewayEnv, jsonLogger, type Logger, requestTarget } from "./context.ts";
-import type { CallerLimiter } from "./limiter.ts";
+import type { CallerLimiter } from "./limiter/types.ts";
 import {
   addressCaller,
   callerAuth,
@@ -28,7 +28,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
-import type { NonceStore } from "./stores.ts";
+import type { NonceStore } from "./stores/types.ts";
 
 /** Everything the gateway needs, built by an entry (or a test). */
 export interface AppDeps {
@@ -132,8 +132,8 @@ const corsExposedHeaders = [
  * ```ts
  * import { createApp } from "./app.ts";
  * import { loadConfig } from "./config.ts";
- * import { embeddedLimiter } from "./limiter.ts";
- * import { MemoryStore } from "./stores.ts";
+ * import { embeddedLimiter } from "./limiter/embedded.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
  * import { EsiClient } from "../src/client.ts";
  *
  * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0 (me@example.com)" });

@@ -1,5 +1,6 @@
 /**
- * ESI's error budget in the shared store, so that every isolate and instance
+ * ESI's error budget in Deno KV (an adapter: the KV is passed in, no runtime
+ * global is used), shared, so that every isolate and instance
  * behind one address spends one budget: the client's `ErrorLimitGuard`
  * saves what each answer reports and reads the shared view back (at most
  * every `storeSyncMs`). A save MERGES with what is stored, atomically — in
@@ -10,20 +11,34 @@
  * @module
  */
 
-import type { Redis } from "@upstash/redis";
-import { type Clock, systemClock } from "../src/clock.ts";
-import {
-  type ErrorBudget,
-  type ErrorBudgetStore,
-  mergeBudgets,
-} from "../src/limits/error_limit.ts";
-import type { KvLike } from "./stores.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { budgetTtlMs } from "./budget_keep.ts";
+import { type ErrorBudget, type ErrorBudgetStore, mergeBudgets } from "./error_limit.ts";
 
-/** How long a stored budget outlives its window, in milliseconds. */
-const KEEP_MS = 120_000;
+/** A key of Deno KV. */
+export type KvKey = readonly (string | number | bigint | boolean | Uint8Array)[];
 
-function ttlOf(budget: ErrorBudget, now: number): number {
-  return Math.max(1_000, Math.max(budget.resetAt, budget.blockedUntil) - now + KEEP_MS);
+/**
+ * The part of `Deno.Kv` the stores use, named here so no file needs the
+ * runtime global: `worker/deno.ts` passes `await Deno.openKv()`.
+ */
+export interface KvLike {
+  /** Reads one key. */
+  get<T = unknown>(key: KvKey): Promise<{ value: T | null; versionstamp: string | null }>;
+  /** Starts an atomic operation. */
+  atomic(): KvAtomic;
+}
+
+/** The part of `Deno.AtomicOperation` the stores use. */
+export interface KvAtomic {
+  /** Fails the commit unless each key still has this versionstamp (`null`: absent). */
+  check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
+  /** Writes a value, expiring it after `expireIn` milliseconds. */
+  set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomic;
+  /** Removes a key. */
+  delete(key: KvKey): KvAtomic;
+  /** Commits; `ok` is false when a check failed. */
+  commit(): Promise<{ ok: boolean }>;
 }
 
 function isBudget(value: unknown): value is ErrorBudget {
@@ -54,8 +69,8 @@ export interface DenoKvBudgetStoreOptions {
  *
  * @example
  * ```ts ignore
- * import { EsiClient } from "../src/client.ts";
- * import { DenoKvBudgetStore } from "./error_budget.ts";
+ * import { EsiClient } from "../client.ts";
+ * import { DenoKvBudgetStore } from "./budget_deno_kv.ts";
  * const store = new DenoKvBudgetStore({ kv: await Deno.openKv() });
  * new EsiClient({ userAgent: "MyApp/1.0", limits: { errorLimit: { store } } });
  * ```
@@ -112,96 +127,10 @@ export class DenoKvBudgetStore implements ErrorBudgetStore {
       ) return; // the store already knows as much
       const { ok } = await this.#kv.atomic()
         .check({ key: this.#key, versionstamp: found.versionstamp })
-        .set(this.#key, merged, { expireIn: ttlOf(merged, this.#clock.now()) })
+        .set(this.#key, merged, { expireIn: budgetTtlMs(merged, this.#clock.now()) })
         .commit();
       if (ok) return;
     }
     throw new Error("Cannot save the error budget: Deno KV kept conflicting");
-  }
-}
-
-/**
- * Merges the given budget into the stored one in one step, as
- * `mergeBudgets` does: `remain:resetAt:blockedUntil`, integers.
- */
-const MERGE_SCRIPT = `
-local r, t, b = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local cr, ct, cb = string.match(cur, '^(%-?%d+):(%d+):(%d+)$')
-  cr, ct, cb = tonumber(cr), tonumber(ct), tonumber(cb)
-  if cr and ct and cb then
-    b = math.max(b, cb)
-    if math.abs(ct - t) < 5000 then
-      r = math.min(r, cr)
-      t = math.max(t, ct)
-    elseif ct > t then
-      r = cr
-      t = ct
-    end
-  end
-end
-redis.call('SET', KEYS[1], string.format('%d:%d:%d', r, t, b), 'PX', ARGV[4])
-return 1
-`;
-
-/** Options of {@link UpstashBudgetStore}. */
-export interface UpstashBudgetStoreOptions {
-  /** The `@upstash/redis` client. */
-  redis: Pick<Redis, "get" | "eval">;
-  /**
-   * The key.
-   * @default "esikit-gateway:esi-error-budget"
-   */
-  key?: string;
-  /**
-   * The clock (for the key's lifetime).
-   * @default systemClock
-   */
-  clock?: Clock;
-}
-
-/**
- * The error budget in Upstash Redis: a Lua script (EVAL) reads, merges and
- * writes in one atomic step.
- *
- * @example
- * ```ts ignore
- * import { Redis } from "@upstash/redis";
- * import { UpstashBudgetStore } from "./error_budget.ts";
- * const store = new UpstashBudgetStore({ redis: new Redis({ url: "https://…", token: "…" }) });
- * ```
- */
-export class UpstashBudgetStore implements ErrorBudgetStore {
-  readonly #redis: Pick<Redis, "get" | "eval">;
-  readonly #key: string;
-  readonly #clock: Clock;
-
-  /** @param options The Redis client, the key and the clock. */
-  constructor(
-    { redis, key = "esikit-gateway:esi-error-budget", clock = systemClock }:
-      UpstashBudgetStoreOptions,
-  ) {
-    this.#redis = redis;
-    this.#key = key;
-    this.#clock = clock;
-  }
-
-  async load(): Promise<ErrorBudget | undefined> {
-    const text = await this.#redis.get(this.#key);
-    const m = /^(-?\d+):(\d+):(\d+)$/.exec(String(text ?? ""));
-    return m
-      ? { remain: Number(m[1]), resetAt: Number(m[2]), blockedUntil: Number(m[3]) }
-      : undefined;
-  }
-
-  async save(budget: ErrorBudget): Promise<void> {
-    const args = [
-      Math.floor(budget.remain),
-      Math.ceil(budget.resetAt),
-      Math.ceil(budget.blockedUntil),
-      Math.ceil(ttlOf(budget, this.#clock.now())),
-    ].map(String);
-    await this.#redis.eval(MERGE_SCRIPT, [this.#key], args);
   }
 }

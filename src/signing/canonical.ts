@@ -36,8 +36,6 @@
  * @module
  */
 
-import { sha256Hex, toHex } from "../digest.ts";
-
 const encoder = new TextEncoder();
 
 /** The first line of every canonical string: the scheme and its version. */
@@ -45,6 +43,24 @@ export const SIGNATURE_SCHEME = "ESIKIT-HMAC-SHA256";
 
 /** How far a timestamp may be from the gateway's clock, in milliseconds. */
 export const SIGNATURE_WINDOW_MS: number = 5 * 60_000;
+
+/**
+ * How far apart the clocks of two gateway instances sharing one nonce store
+ * may be, in milliseconds: a nonce is remembered for the window plus this on
+ * both sides, so a signature one instance accepted early cannot be replayed
+ * at another whose clock is behind.
+ */
+export const SIGNATURE_CLOCK_SKEW_MS: number = 60_000;
+
+/**
+ * How long a nonce is remembered: as long as any instance may still accept
+ * its signature (the window either side of the timestamp, plus the skew
+ * allowed between instances either side).
+ */
+export const NONCE_TTL_MS: number = 2 * (SIGNATURE_WINDOW_MS + SIGNATURE_CLOCK_SKEW_MS);
+
+/** What an `X-Nonce` must look like. */
+export const NONCE_PATTERN: RegExp = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** What a signature covers. */
 export interface SignedParts {
@@ -119,105 +135,4 @@ export function hmacKey(secret: string): Promise<CryptoKey> {
     false,
     ["sign", "verify"],
   );
-}
-
-/**
- * Signs a canonical string.
- *
- * @param key The HMAC key.
- * @param canonical The canonical string.
- * @returns The lower-case hex signature.
- * @example
- * ```ts
- * import { hmacKey, signCanonical } from "@esikit/esi";
- * await signCanonical(await hmacKey("a secret of at least thirty-two characters"), "x");
- * ```
- */
-export async function signCanonical(key: CryptoKey, canonical: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(canonical))));
-}
-
-/**
- * Checks a signature in constant time (Web Crypto's `verify` compares
- * without leaking where the first difference is).
- *
- * @param key The HMAC key.
- * @param canonical The canonical string, as the verifier rebuilt it.
- * @param signature The hex signature the caller sent.
- * @returns Whether the signature is right.
- * @example
- * ```ts
- * import { hmacKey, signCanonical, verifySignature } from "@esikit/esi";
- * const key = await hmacKey("a secret of at least thirty-two characters");
- * await verifySignature(key, "x", await signCanonical(key, "x")); // true
- * ```
- */
-export async function verifySignature(
-  key: CryptoKey,
-  canonical: string,
-  signature: string,
-): Promise<boolean> {
-  const bytes = fromHex(signature);
-  if (!bytes || bytes.length !== 32) return false;
-  return await crypto.subtle.verify("HMAC", key, bytes as BufferSource, encoder.encode(canonical));
-}
-
-/**
- * The signature headers of one request.
- *
- * @param request The method, the URL as sent, and the body.
- * @param credentials The key id and its secret (or the imported key).
- * @param now The signing time, in epoch milliseconds.
- * @returns The headers to add to the request.
- * @example
- * ```ts
- * import { signatureHeaders } from "@esikit/esi";
- * const headers = await signatureHeaders(
- *   { method: "GET", url: "http://127.0.0.1:8787/esi/status" },
- *   { apiKey: "my-app", apiSecret: "a secret of at least thirty-two characters" },
- *   Date.now(),
- * );
- * headers["X-Signature"].length; // 64
- * ```
- */
-export async function signatureHeaders(
-  request: { method: string; url: string; body?: string | Uint8Array },
-  credentials: { apiKey: string; apiSecret: string | CryptoKey },
-  now: number,
-): Promise<SignatureHeaders> {
-  const url = new URL(request.url);
-  const timestamp = String(Math.floor(now / 1000));
-  const nonce = randomNonce();
-  const key = typeof credentials.apiSecret === "string"
-    ? await hmacKey(credentials.apiSecret)
-    : credentials.apiSecret;
-  const canonical = canonicalString({
-    method: request.method,
-    pathAndQuery: url.pathname + url.search,
-    timestamp,
-    nonce,
-    bodySha256: await sha256Hex(request.body ?? ""),
-  });
-  return {
-    "X-Api-Key": credentials.apiKey,
-    "X-Timestamp": timestamp,
-    "X-Nonce": nonce,
-    "X-Signature": await signCanonical(key, canonical),
-  };
-}
-
-function randomNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let out = "";
-  for (const b of bytes) {
-    out += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b & 63];
-  }
-  return out;
-}
-
-function fromHex(text: string): Uint8Array | undefined {
-  if (!/^[0-9a-fA-F]*$/.test(text) || text.length % 2) return undefined;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }

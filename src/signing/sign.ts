@@ -1,43 +1,85 @@
 /**
- * Request signatures for callers with an API key. The scheme and its
- * canonical string live in the module (`src/gateway/signing.ts`), where
- * `EsiClient({ baseUrl, apiKey, apiSecret })` signs with them; this adds what
- * the gateway and non-esikit clients need on top: a signer for any `Request`
- * and the nonce's shape.
- *
- * The canonical string, in short (the module's TSDoc is the reference): six
- * lines joined by `\n`, no trailing newline —
- *
- * ```text
- * ESIKIT-HMAC-SHA256
- * <METHOD>                 upper case
- * <PATH_AND_QUERY>         url.pathname + url.search, e.g. /esi/markets/10000002/orders?order_type=all
- * <TIMESTAMP>              X-Timestamp: Unix seconds, within 5 minutes of the gateway's clock
- * <NONCE>                  X-Nonce: 16 to 64 of [A-Za-z0-9_-], random per request, accepted once
- * <BODY_SHA256>            lower-case hex SHA-256 of the body ("" without one)
- * ```
- *
- * `X-Signature` is the lower-case hex HMAC-SHA256 of it, keyed with the
- * secret; `X-Api-Key` names the key.
+ * Signing requests for the gateway: the headers of one request
+ * (`signatureHeaders`, what `EsiClient` uses) and a signer for any `Request`
+ * (`signRequest`, for callers that are not esikit). The canonical string is
+ * described in `canonical.ts`.
  *
  * @module
  */
 
-import { signatureHeaders } from "../src/gateway/signing.ts";
+import { sha256Hex, toHex } from "../digest.ts";
+import { canonicalString, hmacKey, type SignatureHeaders } from "./canonical.ts";
 
-export { sha256Hex } from "../src/digest.ts";
-export {
-  canonicalString,
-  hmacKey,
-  SIGNATURE_SCHEME,
-  SIGNATURE_WINDOW_MS,
-  signatureHeaders,
-  signCanonical,
-  verifySignature,
-} from "../src/gateway/signing.ts";
+const encoder = new TextEncoder();
 
-/** What an `X-Nonce` must look like. */
-export const NONCE_PATTERN: RegExp = /^[A-Za-z0-9_-]{16,64}$/;
+/**
+ * Signs a canonical string.
+ *
+ * @param key The HMAC key.
+ * @param canonical The canonical string.
+ * @returns The lower-case hex signature.
+ * @example
+ * ```ts
+ * import { hmacKey, signCanonical } from "@esikit/esi";
+ * await signCanonical(await hmacKey("a secret of at least thirty-two characters"), "x");
+ * ```
+ */
+export async function signCanonical(key: CryptoKey, canonical: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(canonical))));
+}
+
+/**
+ * The signature headers of one request.
+ *
+ * @param request The method, the URL as sent, and the body.
+ * @param credentials The key id and its secret (or the imported key).
+ * @param now The signing time, in epoch milliseconds.
+ * @returns The headers to add to the request.
+ * @example
+ * ```ts
+ * import { signatureHeaders } from "@esikit/esi";
+ * const headers = await signatureHeaders(
+ *   { method: "GET", url: "http://127.0.0.1:8787/esi/status" },
+ *   { apiKey: "my-app", apiSecret: "a secret of at least thirty-two characters" },
+ *   Date.now(),
+ * );
+ * headers["X-Signature"].length; // 64
+ * ```
+ */
+export async function signatureHeaders(
+  request: { method: string; url: string; body?: string | Uint8Array },
+  credentials: { apiKey: string; apiSecret: string | CryptoKey },
+  now: number,
+): Promise<SignatureHeaders> {
+  const url = new URL(request.url);
+  const timestamp = String(Math.floor(now / 1000));
+  const nonce = randomNonce();
+  const key = typeof credentials.apiSecret === "string"
+    ? await hmacKey(credentials.apiSecret)
+    : credentials.apiSecret;
+  const canonical = canonicalString({
+    method: request.method,
+    pathAndQuery: url.pathname + url.search,
+    timestamp,
+    nonce,
+    bodySha256: await sha256Hex(request.body ?? ""),
+  });
+  return {
+    "X-Api-Key": credentials.apiKey,
+    "X-Timestamp": timestamp,
+    "X-Nonce": nonce,
+    "X-Signature": await signCanonical(key, canonical),
+  };
+}
+
+function randomNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let out = "";
+  for (const b of bytes) {
+    out += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b & 63];
+  }
+  return out;
+}
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
@@ -62,7 +104,7 @@ export interface SignRequestOptions {
  * @returns The signed request.
  * @example
  * ```ts
- * import { signRequest } from "./signing.ts";
+ * import { signRequest } from "./sign.ts";
  * const request = await signRequest(new Request("http://127.0.0.1:8787/esi/status"), {
  *   apiKey: "my-app",
  *   apiSecret: "a secret of at least thirty-two characters",

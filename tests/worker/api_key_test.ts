@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { until } from "../support/until.ts";
 import { EsiClient } from "../../src/client.ts";
-import {
-  canonicalString,
-  hmacKey,
-  NONCE_PATTERN,
-  sha256Hex,
-  signRequest,
-  verifySignature,
-} from "../../worker/signing.ts";
+import { canonicalString, hmacKey, NONCE_PATTERN } from "../../src/signing/canonical.ts";
+import { signRequest } from "../../src/signing/sign.ts";
+import { verifySignature } from "../../src/signing/verify.ts";
+import { sha256Hex } from "../../src/digest.ts";
 import { errorOf, SECRET, testGateway } from "./helpers.ts";
 
 const keys = JSON.stringify({ app: { secret: SECRET } });

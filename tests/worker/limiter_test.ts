@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { FakeClock } from "../../src/testing/fake_clock.ts";
 import type { TierLimit } from "../../worker/config.ts";
-import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "../../worker/limiter.ts";
-import {
-  DenoKvStore,
-  MemoryStore,
-  UpstashNonceStore,
-  type WindowStore,
-} from "../../worker/stores.ts";
+import type { CallerLimiter } from "../../worker/limiter/types.ts";
+import { embeddedLimiter } from "../../worker/limiter/embedded.ts";
+import { upstashLimiter } from "../../worker/limiter/upstash.ts";
+import type { WindowStore } from "../../worker/stores/types.ts";
+import { MemoryStore } from "../../worker/stores/memory.ts";
+import { DenoKvStore } from "../../worker/stores/deno_kv.ts";
+import { UpstashNonceStore } from "../../worker/stores/upstash.ts";
 import { redisTest, startRedisServer } from "../support/redis_server.ts";
 import { UpstashEmulator } from "../support/upstash_emulator.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { signRequest } from "../../worker/signing.ts";
-import type { CallerLimiter } from "../../worker/limiter.ts";
+import { signRequest } from "../../src/signing/sign.ts";
+import type { CallerLimiter } from "../../worker/limiter/types.ts";
 import { errorOf, SECRET, withSimulator } from "./helpers.ts";
 
 const from = (hostname: string) => ({ remoteAddr: { hostname } });

@@ -7,7 +7,7 @@
  */
 
 import { randomToken } from "../../src/sso/pkce.ts";
-import type { ValueStore } from "../stores.ts";
+import type { ValueStore } from "../stores/types.ts";
 
 /** The session cookie's name, without the `__Host-` prefix Hono adds. */
 export const SESSION_COOKIE = "esikit_session";
@@ -28,7 +28,7 @@ export interface SessionsOptions {
  * @example
  * ```ts
  * import { Sessions } from "./sessions.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * const sessions = new Sessions({ store: new MemoryStore(), ttlMs: 86_400_000 });
  * const id = await sessions.create(2112625428);
  * await sessions.find(id); // 2112625428

@@ -20,17 +20,10 @@ import {
   requestTarget,
   shorten,
 } from "../context.ts";
-import {
-  canonicalString,
-  hmacKey,
-  NONCE_PATTERN,
-  sha256Hex,
-  SIGNATURE_SCHEME,
-  SIGNATURE_WINDOW_MS,
-  verifySignature,
-} from "../signing.ts";
-import type { NonceStore } from "../stores.ts";
-import { STORE_TIMEOUT_MS, withDeadline } from "../store_deadline.ts";
+import { hmacKey, SIGNATURE_SCHEME, SIGNATURE_WINDOW_MS } from "../../src/signing/canonical.ts";
+import { verifyRequest } from "../../src/signing/verify.ts";
+import type { NonceStore } from "../stores/types.ts";
+import { STORE_TIMEOUT_MS, withDeadline } from "../stores/deadline.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -90,7 +83,7 @@ export const remoteAddress: ClientAddress = (c) => c.env?.remoteAddr?.hostname;
  * import { callerAuth } from "./caller_auth.ts";
  * import { loadConfig } from "../config.ts";
  * import { jsonLogger } from "../context.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0" });
  * new Hono().use(callerAuth({ config, nonces: new MemoryStore(), logger: jsonLogger }));
  * ```
@@ -128,46 +121,24 @@ export function callerAuth(
           challenge,
         );
       }
-      const timestamp = c.req.header("X-Timestamp");
-      if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
-        return fail(
-          c,
-          401,
-          "Cannot authenticate: X-Timestamp is missing or not Unix time in seconds",
-          challenge,
-        );
-      }
-      if (Math.abs(clock.now() - Number(timestamp) * 1000) > SIGNATURE_WINDOW_MS) {
-        return fail(
-          c,
-          401,
-          `Cannot authenticate: X-Timestamp "${timestamp}" is more than 5 minutes from the gateway's clock`,
-          challenge,
-        );
-      }
-      const nonce = c.req.header("X-Nonce");
-      if (!nonce || !NONCE_PATTERN.test(nonce)) {
-        return fail(
-          c,
-          401,
-          "Cannot authenticate: X-Nonce is missing or not 16 to 64 characters of [A-Za-z0-9_-]",
-          challenge,
-        );
-      }
-      const signature = c.req.header("X-Signature");
-      if (!signature) return fail(c, 401, "Cannot authenticate: X-Signature is missing", challenge);
       const { path, query } = requestTarget(c);
-      const canonical = canonicalString({
-        method: c.req.method,
-        pathAndQuery: path + query,
-        timestamp,
-        nonce,
-        bodySha256: await sha256Hex(c.get("body")),
-      });
-      if (!await verifySignature(await keyFor(keyId, apiKey.secret), canonical, signature)) {
-        metrics?.authFailures.inc({ reason: "signature" });
-        return fail(c, 401, "Cannot authenticate: the signature does not match", challenge);
+      const verified = await verifyRequest(
+        {
+          method: c.req.method,
+          pathAndQuery: path + query,
+          body: c.get("body"),
+          timestamp: c.req.header("X-Timestamp"),
+          nonce: c.req.header("X-Nonce"),
+          signature: c.req.header("X-Signature"),
+        },
+        await keyFor(keyId, apiKey.secret),
+        clock.now(),
+      );
+      if (!verified.ok) {
+        if (verified.reason === "signature") metrics?.authFailures.inc({ reason: "signature" });
+        return fail(c, 401, verified.message, challenge);
       }
+      const nonce = verified.nonce;
       let fresh = true;
       try {
         // A signature stays valid for 5 minutes either side of its timestamp: remember its

@@ -11,7 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter.ts";
+import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter/types.ts";
 import { isSecured } from "./secure_headers.ts";
 
 /** Options of {@link rateLimit}. */
@@ -40,8 +40,8 @@ export interface RateLimitOptions {
  * ```ts
  * import { Hono } from "hono";
  * import { rateLimit } from "./rate_limit.ts";
- * import { embeddedLimiter } from "../limiter.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { embeddedLimiter } from "../limiter/embedded.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * import { jsonLogger } from "../context.ts";
  * const limiter = embeddedLimiter({
  *   store: new MemoryStore(),

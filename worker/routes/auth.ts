@@ -20,7 +20,7 @@ import { readState, signState, stateKey } from "../auth/login_state.ts";
 import { checkReturnTo } from "../auth/return_to.ts";
 import { LOGIN_COOKIE, SESSION_COOKIE, type Sessions } from "../auth/sessions.ts";
 import { fail, type GatewayEnv, type Logger, shorten } from "../context.ts";
-import type { ValueStore } from "../stores.ts";
+import type { ValueStore } from "../stores/types.ts";
 
 /** What the login routes need. */
 export interface GatewayAuth {

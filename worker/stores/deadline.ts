@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Clock } from "../src/clock.ts";
-import { raceAbort } from "../src/sso/abort.ts";
+import type { Clock } from "../../src/clock.ts";
+import { raceAbort } from "../../src/sso/abort.ts";
 
 /**
  * How long the gateway waits for its store on a caller's behalf (the same as
@@ -40,8 +40,8 @@ export class StoreTimeoutError extends Error {
  * @throws {StoreTimeoutError} When the deadline passes first.
  * @example
  * ```ts
- * import { withDeadline } from "./store_deadline.ts";
- * import { systemClock } from "../src/clock.ts";
+ * import { withDeadline } from "./deadline.ts";
+ * import { systemClock } from "../../src/clock.ts";
  * await withDeadline(Promise.resolve(1), "read a value", { ms: 1_000, clock: systemClock }); // 1
  * ```
  */
