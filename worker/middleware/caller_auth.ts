@@ -20,7 +20,7 @@ import {
   requestTarget,
   shorten,
 } from "../context.ts";
-import { hmacKey, SIGNATURE_SCHEME, SIGNATURE_WINDOW_MS } from "../../src/signing/canonical.ts";
+import { hmacKey, SIGNATURE_SCHEME } from "../../src/signing/canonical.ts";
 import { verifyRequest } from "../../src/signing/verify.ts";
 import type { NonceStore } from "../stores/types.ts";
 import { STORE_TIMEOUT_MS, withDeadline } from "../stores/deadline.ts";
@@ -141,10 +141,10 @@ export function callerAuth(
       const nonce = verified.nonce;
       let fresh = true;
       try {
-        // A signature stays valid for 5 minutes either side of its timestamp: remember its
-        // nonce for 10, so that the same signed request is accepted once.
+        // Remembered as long as any instance may accept the signature: the window either
+        // side of the timestamp plus the clock skew allowed between instances, both sides.
         fresh = await withDeadline(
-          nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS),
+          nonces.claim(`nonce:${keyId}:${nonce}`, verified.nonceTtlMs),
           "check the signature for replay",
           { ms: STORE_TIMEOUT_MS, clock },
         );
