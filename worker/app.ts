@@ -29,6 +29,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
 import type { NonceStore } from "./stores/types.ts";
+import { scrubError } from "./log/scrub.ts";
 
 /** Everything the gateway needs, built by an entry (or a test). */
 export interface AppDeps {
@@ -194,7 +195,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       addressCaller({ trustProxyHops: config.trustProxyHops, clientAddress }),
       limit,
     );
-    app.route("/", authRoutes({ auth, logger, clock }));
+    app.route("/", authRoutes({ auth, logger, metrics: gatewayMetrics, clock }));
   }
 
   app.use(
@@ -224,7 +225,9 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       level: "error",
       msg: "unhandled error",
       requestId: c.get("requestId"),
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      // A store's error message carries its command (keys and values): never logged raw.
+      error: scrubError(error),
+      stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined,
     });
     return fail(c, 500, "The gateway failed to answer; the log has the details");
   });

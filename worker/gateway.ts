@@ -135,9 +135,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       enableTelemetry: false,
       automaticDeserialization: false,
     });
-    nonces = new UpstashNonceStore({ redis });
-    values = new UpstashValueStore({ redis: raw });
-    limiter = upstashLimiter({ redis, tiers: config.tiers });
+    nonces = new UpstashNonceStore({ redis, clock });
+    values = new UpstashValueStore({ redis: raw, clock });
+    limiter = upstashLimiter({ redis, tiers: config.tiers, clock });
     budget = new UpstashBudgetStore({ redis: raw, clock });
   } else {
     const store = kv ? new DenoKvStore({ kv, clock }) : new MemoryStore({ clock });
@@ -185,7 +185,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         key: login.tokenKey,
         backend: {
           get: (key) => values.get(key),
-          set: (key, value) => values.set(key, value),
+          // A character's tokens outlive its newest session by nothing.
+          set: (key, value) => values.set(key, value, login.sessionTtlMs),
           delete: (key) => values.delete(key),
         },
         prefix: "token:",

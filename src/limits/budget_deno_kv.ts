@@ -12,6 +12,7 @@
  */
 
 import { type Clock, systemClock } from "../clock.ts";
+import { type Deadline, STORE_TIMEOUT_MS, withDeadline } from "../deadline.ts";
 import { budgetTtlMs } from "./budget_keep.ts";
 import { type ErrorBudget, type ErrorBudgetStore, mergeBudgets } from "./error_limit.ts";
 
@@ -57,10 +58,17 @@ export interface DenoKvBudgetStoreOptions {
    */
   key?: readonly string[];
   /**
-   * The clock (for the key's lifetime).
+   * The clock (for the key's lifetime and the deadline).
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * How long each call may take, in milliseconds: past it the call fails
+   * with `StoreTimeoutError` (the guard then keeps its own view); 0 waits
+   * for ever.
+   * @default 1000
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -79,21 +87,31 @@ export class DenoKvBudgetStore implements ErrorBudgetStore {
   readonly #kv: KvLike;
   readonly #key: readonly string[];
   readonly #clock: Clock;
+  readonly #deadline: Deadline;
   #pending: ErrorBudget | undefined;
   #flush: Promise<void> | undefined;
 
-  /** @param options The KV, the key and the clock. */
+  /** @param options The KV, the key, the clock and each call's deadline. */
   constructor(
-    { kv, key = ["esikit-gateway", "esi-error-budget"], clock = systemClock }:
-      DenoKvBudgetStoreOptions,
+    {
+      kv,
+      key = ["esikit-gateway", "esi-error-budget"],
+      clock = systemClock,
+      timeoutMs = STORE_TIMEOUT_MS,
+    }: DenoKvBudgetStoreOptions,
   ) {
     this.#kv = kv;
     this.#key = key;
     this.#clock = clock;
+    this.#deadline = { ms: timeoutMs, clock };
   }
 
   async load(): Promise<ErrorBudget | undefined> {
-    const found = await this.#kv.get(this.#key);
+    const found = await withDeadline(
+      this.#kv.get(this.#key),
+      "read the error budget",
+      this.#deadline,
+    );
     return isBudget(found.value) ? found.value : undefined;
   }
 
@@ -101,7 +119,7 @@ export class DenoKvBudgetStore implements ErrorBudgetStore {
     // Saves from this isolate are merged while one is being written: one
     // transaction per batch, so its own writers do not race each other.
     this.#pending = this.#pending ? mergeBudgets(this.#pending, budget) : budget;
-    return this.#flush ??= this.#run();
+    return withDeadline(this.#flush ??= this.#run(), "save the error budget", this.#deadline);
   }
 
   async #run(): Promise<void> {

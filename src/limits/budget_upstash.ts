@@ -8,6 +8,7 @@
 
 import type { Redis } from "@upstash/redis";
 import { type Clock, systemClock } from "../clock.ts";
+import { type Deadline, STORE_TIMEOUT_MS, withDeadline } from "../deadline.ts";
 import { budgetTtlMs } from "./budget_keep.ts";
 import type { ErrorBudget, ErrorBudgetStore } from "./error_limit.ts";
 
@@ -46,10 +47,17 @@ export interface UpstashBudgetStoreOptions {
    */
   key?: string;
   /**
-   * The clock (for the key's lifetime).
+   * The clock (for the key's lifetime and the deadline).
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * How long each call may take, in milliseconds: past it the call fails
+   * with `StoreTimeoutError` (the guard then keeps its own view); 0 waits
+   * for ever.
+   * @default 1000
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -67,19 +75,29 @@ export class UpstashBudgetStore implements ErrorBudgetStore {
   readonly #redis: Pick<Redis, "get" | "eval">;
   readonly #key: string;
   readonly #clock: Clock;
+  readonly #deadline: Deadline;
 
-  /** @param options The Redis client, the key and the clock. */
+  /** @param options The Redis client, the key, the clock and each call's deadline. */
   constructor(
-    { redis, key = "esikit-gateway:esi-error-budget", clock = systemClock }:
-      UpstashBudgetStoreOptions,
+    {
+      redis,
+      key = "esikit-gateway:esi-error-budget",
+      clock = systemClock,
+      timeoutMs = STORE_TIMEOUT_MS,
+    }: UpstashBudgetStoreOptions,
   ) {
     this.#redis = redis;
     this.#key = key;
     this.#clock = clock;
+    this.#deadline = { ms: timeoutMs, clock };
   }
 
   async load(): Promise<ErrorBudget | undefined> {
-    const text = await this.#redis.get(this.#key);
+    const text = await withDeadline(
+      this.#redis.get(this.#key),
+      "read the error budget",
+      this.#deadline,
+    );
     const m = /^(-?\d+):(\d+):(\d+)$/.exec(String(text ?? ""));
     return m
       ? { remain: Number(m[1]), resetAt: Number(m[2]), blockedUntil: Number(m[3]) }
@@ -93,6 +111,10 @@ export class UpstashBudgetStore implements ErrorBudgetStore {
       Math.ceil(budget.blockedUntil),
       Math.ceil(budgetTtlMs(budget, this.#clock.now())),
     ].map(String);
-    await this.#redis.eval(MERGE_SCRIPT, [this.#key], args);
+    await withDeadline(
+      this.#redis.eval(MERGE_SCRIPT, [this.#key], args),
+      "save the error budget",
+      this.#deadline,
+    );
   }
 }

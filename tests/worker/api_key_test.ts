@@ -221,7 +221,7 @@ Deno.test("API keys: a nonce store outage fails open or closed as configured", a
     const res = await app.request(request);
     assert.equal(res.status, mode === "open" ? 502 : 503, mode); // open: on to (unreachable) ESI
     await res.body?.cancel();
-    assert.ok(logs.some((l) => l.msg === "nonce store failed"));
+    assert.ok(logs.some((l) => l.msg === "store failed" && l.purpose === "nonce"));
   }
 });
 
@@ -247,7 +247,7 @@ Deno.test("API keys: a nonce store that hangs is an outage after 1 s", async () 
   const res = await answer;
   assert.equal(res.status, 503);
   assert.match(await errorOf(res), /replay/);
-  const failure = logs.find((l) => l.msg === "nonce store failed");
+  const failure = logs.find((l) => l.msg === "store failed" && l.purpose === "nonce");
   assert.match(String(failure?.error), /did not answer within 1000 ms/);
 });
 

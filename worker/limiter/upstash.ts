@@ -6,7 +6,9 @@
 
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import type { TierLimit } from "../config.ts";
+import { STORE_TIMEOUT_MS, withDeadline } from "../stores/deadline.ts";
 import { type CallerLimiter, type LimitResult, tierOf } from "./types.ts";
 
 /** Options of {@link upstashLimiter}. */
@@ -21,18 +23,25 @@ export interface UpstashLimiterOptions {
    */
   prefix?: string;
   /**
-   * After this many milliseconds without an answer from Redis, `@upstash/ratelimit`
-   * lets the request through with `reason: "timeout"`; 0 waits for ever.
+   * How long a request waits for Redis before the limiter fails (and the
+   * middleware fails open or closed, as for any store failure); 0 waits for
+   * ever. The gateway's one store deadline, on `clock`, stands in for
+   * `@upstash/ratelimit`'s own timeout (which would let the request through).
    * @default 1000
    */
   timeoutMs?: number;
+  /**
+   * The clock the deadline is counted on.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /**
  * A limiter on `@upstash/ratelimit`: one `Ratelimit` per tier, created once
  * so that its ephemeral cache of blocked callers lives as long as the isolate.
  *
- * @param options The Redis client, tiers, key prefix and timeout.
+ * @param options The Redis client, tiers, key prefix, timeout and clock.
  * @returns The limiter.
  * @example
  * ```ts ignore
@@ -45,8 +54,15 @@ export interface UpstashLimiterOptions {
  * ```
  */
 export function upstashLimiter(
-  { redis, tiers, prefix = "esikit-ratelimit", timeoutMs = 1_000 }: UpstashLimiterOptions,
+  {
+    redis,
+    tiers,
+    prefix = "esikit-ratelimit",
+    timeoutMs = STORE_TIMEOUT_MS,
+    clock = systemClock,
+  }: UpstashLimiterOptions,
 ): CallerLimiter {
+  const deadline = { ms: timeoutMs, clock };
   const limiters = new Map<string, Ratelimit>();
   for (const [name, tier] of Object.entries(tiers)) {
     limiters.set(
@@ -58,7 +74,7 @@ export function upstashLimiter(
           : Ratelimit.slidingWindow(tier.limit, tier.window),
         prefix: `${prefix}:${name}`,
         ephemeralCache: new Map(),
-        timeout: timeoutMs,
+        timeout: 0, // the deadline below instead
         analytics: false,
         enableTelemetry: false,
       }),
@@ -68,7 +84,7 @@ export function upstashLimiter(
     name: "upstash",
     limit(identifier: string, tierName: string): Promise<LimitResult> {
       tierOf(tiers, tierName);
-      return limiters.get(tierName)!.limit(identifier);
+      return withDeadline(limiters.get(tierName)!.limit(identifier), "count a request", deadline);
     },
   };
 }

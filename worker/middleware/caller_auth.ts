@@ -23,7 +23,12 @@ import {
 import { hmacKey, SIGNATURE_SCHEME } from "../../src/signing/canonical.ts";
 import { verifyRequest } from "../../src/signing/verify.ts";
 import type { NonceStore } from "../stores/types.ts";
-import { STORE_TIMEOUT_MS, withDeadline } from "../stores/deadline.ts";
+import {
+  reportStoreFailure,
+  STORE_TIMEOUT_MS,
+  storeUnavailable,
+  withDeadline,
+} from "../stores/deadline.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -149,18 +154,13 @@ export function callerAuth(
           { ms: STORE_TIMEOUT_MS, clock },
         );
       } catch (error) {
-        metrics?.storeErrors.inc({ store: nonces.name, operation: "nonce" });
-        logger({
-          level: "warn",
-          msg: "nonce store failed",
-          store: nonces.name,
-          error: String(error),
-        });
+        reportStoreFailure("nonce", error, { logger, metrics, store: nonces.name });
         if (config.onStoreError === "closed") {
           return fail(
             c,
             503,
             "Cannot check the signature for replay now: the store is unavailable",
+            { "Retry-After": "1" },
           );
         }
       }
@@ -228,12 +228,10 @@ export function callerAuth(
       if (session) {
         let found: Caller | undefined;
         try {
-          found = await sessionCaller(auth, session, config, logger);
-        } catch {
-          metrics?.storeErrors.inc({ store: "sessions", operation: "session" });
-          return fail(c, 503, "Cannot read the session now: the store is unavailable", {
-            "Retry-After": "1",
-          });
+          found = await sessionCaller(auth, session, config);
+        } catch (error) {
+          const report = { logger, metrics, store: "sessions" };
+          return storeUnavailable(c, "session", error, report, "read the session");
         }
         if (!found) {
           metrics?.authFailures.inc({ reason: "session_invalid" });
@@ -303,7 +301,6 @@ async function sessionCaller(
   auth: Pick<GatewayAuth, "sessions" | "tokens">,
   session: string,
   config: Pick<GatewayConfig, "tiers">,
-  logger: Logger,
 ): Promise<Caller | undefined> {
   let characterId: number | undefined;
   let character: TokenIdentity;
@@ -313,7 +310,6 @@ async function sessionCaller(
     character = await auth.tokens.identity(characterId);
   } catch (error) {
     if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") return undefined;
-    logger({ level: "error", msg: "session lookup failed", error: String(error) });
     throw error;
   }
   return {

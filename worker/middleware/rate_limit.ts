@@ -13,6 +13,7 @@ import { fail, type GatewayEnv, type Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter/types.ts";
 import { isSecured } from "./secure_headers.ts";
+import { reportStoreFailure } from "../stores/deadline.ts";
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
@@ -61,8 +62,7 @@ export function rateLimit(
       if (result.pending !== NO_PENDING) waitUntil(c, result.pending);
       if (result.reason === "timeout") throw new Error("the limiter's store timed out");
     } catch (error) {
-      metrics?.storeErrors.inc({ store: limiter.name, operation: "limit" });
-      logger({ level: "warn", msg: "limiter failed", limiter: limiter.name, error: String(error) });
+      reportStoreFailure("limit", error, { logger, metrics, store: limiter.name });
       c.get("log").limiter = `failed-${onStoreError}`;
       if (onStoreError === "closed") {
         return fail(c, 503, "Cannot admit the request now: the rate limiter is unavailable", {

@@ -7,9 +7,11 @@
  */
 
 import { type Clock, systemClock } from "../../src/clock.ts";
+import { type Bounded, bounded } from "./deadline.ts";
 import type {
   KvLike,
   NonceStore,
+  StoreDeadlineOptions,
   ValueStore,
   WindowHit,
   WindowOutcome,
@@ -30,7 +32,7 @@ interface KvValue {
 }
 
 /** Options of {@link DenoKvStore}. */
-export interface DenoKvStoreOptions {
+export interface DenoKvStoreOptions extends StoreDeadlineOptions {
   /** The opened Deno KV. */
   kv: KvLike;
   /**
@@ -38,11 +40,6 @@ export interface DenoKvStoreOptions {
    * @default "esikit-gateway"
    */
   prefix?: string;
-  /**
-   * The clock (entries carry their own expiry: KV's `expireIn` is lazy).
-   * @default systemClock
-   */
-  clock?: Clock;
 }
 
 /**
@@ -62,15 +59,49 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
   readonly #prefix: string;
   readonly #clock: Clock;
   readonly #batches = new Map<string, HitBatch>();
+  readonly #within: Bounded;
 
-  /** @param options The KV, the key prefix and the clock. */
-  constructor({ kv, prefix = "esikit-gateway", clock = systemClock }: DenoKvStoreOptions) {
+  /**
+   * @param options The KV, the key prefix, the clock (entries carry their own
+   * expiry: KV's `expireIn` is lazy) and each call's deadline.
+   */
+  constructor(options: DenoKvStoreOptions) {
+    const { kv, prefix = "esikit-gateway", clock = systemClock } = options;
     this.#kv = kv;
     this.#prefix = prefix;
     this.#clock = clock;
+    this.#within = bounded(options);
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    return this.#within(this.#claim(key, ttlMs), "check a signature for replay");
+  }
+
+  ping(): Promise<void> {
+    return this.#within(this.#kv.get([this.#prefix, "ping"]).then(() => {}), "ping the store");
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#within(this.#get(key), "read a value");
+  }
+
+  set(key: string, value: string, ttlMs?: number): Promise<void> {
+    return this.#within(this.#set(key, value, ttlMs), "write a value");
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#within(this.#delete(key), "delete a value");
+  }
+
+  take(key: string): Promise<string | undefined> {
+    return this.#within(this.#take(key), "take a value");
+  }
+
+  hit(hit: WindowHit): Promise<WindowOutcome> {
+    return this.#within(this.#hit(hit), "count a request");
+  }
+
+  async #claim(key: string, ttlMs: number): Promise<boolean> {
     const k = [this.#prefix, "nonce", key];
     for (let attempt = 0; attempt < 8; attempt++) {
       const found = await this.#kv.get<KvCount>(k);
@@ -85,16 +116,12 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
     return false; // lost every race: someone else claimed it
   }
 
-  async ping(): Promise<void> {
-    await this.#kv.get([this.#prefix, "ping"]);
-  }
-
-  async get(key: string): Promise<string | undefined> {
+  async #get(key: string): Promise<string | undefined> {
     const found = await this.#kv.get<KvValue>([this.#prefix, "value", key]);
     return found.value && found.value.exp > this.#clock.now() ? found.value.v : undefined;
   }
 
-  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+  async #set(key: string, value: string, ttlMs?: number): Promise<void> {
     const exp = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : this.#clock.now() + ttlMs;
     const { ok } = await this.#kv.atomic()
       .set([this.#prefix, "value", key], { v: value, exp }, ttlMs ? { expireIn: ttlMs } : {})
@@ -105,11 +132,11 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async #delete(key: string): Promise<void> {
     await this.#kv.atomic().delete([this.#prefix, "value", key]).commit();
   }
 
-  async take(key: string): Promise<string | undefined> {
+  async #take(key: string): Promise<string | undefined> {
     const k = [this.#prefix, "value", key];
     for (let attempt = 0; attempt < 8; attempt++) {
       const found = await this.#kv.get<KvValue>(k);
@@ -123,7 +150,7 @@ export class DenoKvStore implements NonceStore, WindowStore, ValueStore {
     return undefined; // lost every race: another taker has it
   }
 
-  hit(hit: WindowHit): Promise<WindowOutcome> {
+  #hit(hit: WindowHit): Promise<WindowOutcome> {
     // Hits on one counter from this isolate are counted in batches, one
     // transaction per batch: throughput does not stop at one KV commit per
     // request, and optimistic retries only race other isolates.

@@ -11,7 +11,23 @@
  * @module
  */
 
+import type { Clock } from "../../src/clock.ts";
+
 export type { KvAtomic, KvKey, KvLike } from "../../src/limits/budget_deno_kv.ts";
+
+/** How long a store's calls may take: each fails with `StoreTimeoutError` past it. */
+export interface StoreDeadlineOptions {
+  /**
+   * The clock (for entries' expiry too, where the store keeps them itself).
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * How long each call may take, in milliseconds; 0 waits for ever.
+   * @default 1000
+   */
+  timeoutMs?: number;
+}
 
 /** Where used signatures are remembered. */
 export interface NonceStore {

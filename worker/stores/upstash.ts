@@ -6,10 +6,11 @@
  */
 
 import type { Redis } from "@upstash/redis";
-import type { NonceStore, ValueStore } from "./types.ts";
+import { type Bounded, bounded } from "./deadline.ts";
+import type { NonceStore, StoreDeadlineOptions, ValueStore } from "./types.ts";
 
 /** Options of {@link UpstashNonceStore}. */
-export interface UpstashNonceStoreOptions {
+export interface UpstashNonceStoreOptions extends StoreDeadlineOptions {
   /** The `@upstash/redis` client. */
   redis: Pick<Redis, "set" | "ping">;
   /**
@@ -33,20 +34,22 @@ export class UpstashNonceStore implements NonceStore {
   readonly name = "upstash";
   readonly #redis: Pick<Redis, "set" | "ping">;
   readonly #prefix: string;
+  readonly #within: Bounded;
 
-  /** @param options The Redis client and the key prefix. */
-  constructor({ redis, prefix = "esikit-gateway" }: UpstashNonceStoreOptions) {
-    this.#redis = redis;
-    this.#prefix = prefix;
+  /** @param options The Redis client, the key prefix and each call's deadline. */
+  constructor(options: UpstashNonceStoreOptions) {
+    this.#redis = options.redis;
+    this.#prefix = options.prefix ?? "esikit-gateway";
+    this.#within = bounded(options);
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    const set = await this.#redis.set(`${this.#prefix}:nonce:${key}`, 1, { nx: true, px: ttlMs });
-    return set === "OK";
+    const set = this.#redis.set(`${this.#prefix}:nonce:${key}`, 1, { nx: true, px: ttlMs });
+    return await this.#within(set, "check a signature for replay") === "OK";
   }
 
   async ping(): Promise<void> {
-    await this.#redis.ping();
+    await this.#within(this.#redis.ping(), "ping the store");
   }
 }
 
@@ -54,7 +57,7 @@ export class UpstashNonceStore implements NonceStore {
 export type UpstashValueRedis = Pick<Redis, "get" | "set" | "del" | "getdel">;
 
 /** Options of {@link UpstashValueStore}. */
-export interface UpstashValueStoreOptions {
+export interface UpstashValueStoreOptions extends StoreDeadlineOptions {
   /**
    * The `@upstash/redis` client, made with `automaticDeserialization: false`
    * (values are strings and must come back as such).
@@ -83,29 +86,35 @@ export class UpstashValueStore implements ValueStore {
   readonly name = "upstash";
   readonly #redis: UpstashValueRedis;
   readonly #prefix: string;
+  readonly #within: Bounded;
 
-  /** @param options The Redis client and the key prefix. */
-  constructor({ redis, prefix = "esikit-gateway" }: UpstashValueStoreOptions) {
-    this.#redis = redis;
-    this.#prefix = prefix;
+  /** @param options The Redis client, the key prefix and each call's deadline. */
+  constructor(options: UpstashValueStoreOptions) {
+    this.#redis = options.redis;
+    this.#prefix = options.prefix ?? "esikit-gateway";
+    this.#within = bounded(options);
   }
 
   async get(key: string): Promise<string | undefined> {
-    return asString(await this.#redis.get(`${this.#prefix}:value:${key}`));
+    const value = this.#redis.get(`${this.#prefix}:value:${key}`);
+    return asString(await this.#within(value, "read a value"));
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     const k = `${this.#prefix}:value:${key}`;
-    if (ttlMs === undefined) await this.#redis.set(k, value);
-    else await this.#redis.set(k, value, { px: Math.max(1, Math.ceil(ttlMs)) });
+    const set = ttlMs === undefined
+      ? this.#redis.set(k, value)
+      : this.#redis.set(k, value, { px: Math.max(1, Math.ceil(ttlMs)) });
+    await this.#within(set, "write a value");
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.del(`${this.#prefix}:value:${key}`);
+    await this.#within(this.#redis.del(`${this.#prefix}:value:${key}`), "delete a value");
   }
 
   async take(key: string): Promise<string | undefined> {
-    return asString(await this.#redis.getdel(`${this.#prefix}:value:${key}`));
+    const value = this.#redis.getdel(`${this.#prefix}:value:${key}`);
+    return asString(await this.#within(value, "take a value"));
   }
 }
 
