@@ -20,6 +20,7 @@ import {
   type TokenVerifier,
 } from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
+import { authFailureLimit } from "./middleware/auth_failures.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
@@ -201,6 +202,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
+    // Before the body is read and any credential verified.
+    authFailureLimit({
+      limiter,
+      trustProxyHops: config.trustProxyHops,
+      clientAddress,
+      logger,
+      metrics: gatewayMetrics,
+      clock,
+    }),
     requestBody({ maxBytes: config.maxBodyBytes }),
     callerAuth({
       config,

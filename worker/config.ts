@@ -246,7 +246,12 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     windowMs: windowMs ?? 60_000,
     algorithm: "sliding",
   };
-  const tiers: Record<string, TierLimit> = { anonymous: base, default: base };
+  const tiers: Record<string, TierLimit> = {
+    anonymous: base,
+    default: base,
+    // Refused credentials per address: past it the address is refused before verification.
+    auth_failures: { limit: 20, window: "60 s", windowMs: 60_000, algorithm: "sliding" },
+  };
   const tiersJson = parseJson("RATE_LIMIT_TIERS", read("RATE_LIMIT_TIERS"), problems);
   if (tiersJson !== undefined) {
     if (!isRecord(tiersJson)) problems.push("RATE_LIMIT_TIERS must be a JSON object of tiers");

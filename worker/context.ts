@@ -65,6 +65,8 @@ export interface GatewayEnv {
      * cache hit, marked with `markSecured`), which adds them itself.
      */
     rateLimitHeaders: Record<string, string> | undefined;
+    /** Why the caller's credentials were refused (401), for the failure limit. */
+    authFailure: string | undefined;
   };
 }
 

@@ -63,7 +63,7 @@ export interface SignedRequest {
 }
 
 /** Why a signed request was refused. */
-export type SignatureFailure = "timestamp" | "nonce" | "missing" | "signature";
+export type SignatureFailure = "timestamp" | "nonce" | "signature_missing" | "signature";
 
 /** The outcome of {@link verifyRequest}. */
 export type VerifyOutcome =
@@ -136,7 +136,7 @@ export async function verifyRequest(
   if (!nonce || !NONCE_PATTERN.test(nonce)) {
     return refused("nonce", "X-Nonce is missing or not 16 to 64 characters of [A-Za-z0-9_-]");
   }
-  if (!signature) return refused("missing", "X-Signature is missing");
+  if (!signature) return refused("signature_missing", "X-Signature is missing");
   const canonical = canonicalString({
     method: request.method,
     pathAndQuery: request.pathAndQuery,

@@ -30,6 +30,7 @@ import {
   withDeadline,
 } from "../stores/deadline.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
+import { scrubError } from "../log/scrub.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 
@@ -112,6 +113,18 @@ export function callerAuth(
     return key;
   };
 
+  /** Refuses the caller's credentials: 401, counted by reason, marked for the failure limit. */
+  const refuse = (
+    c: Context<GatewayEnv>,
+    reason: string,
+    message: string,
+    headers: Record<string, string> = challenge,
+  ) => {
+    metrics?.authFailures.inc({ reason });
+    c.set("authFailure", reason);
+    return fail(c, 401, message, headers);
+  };
+
   return async function callerAuth(c, next) {
     let caller: Caller | undefined;
 
@@ -119,11 +132,10 @@ export function callerAuth(
     if (keyId !== undefined) {
       const apiKey = config.apiKeys.get(keyId);
       if (!apiKey) {
-        return fail(
+        return refuse(
           c,
-          401,
+          "key_unknown",
           `Cannot authenticate: API key "${shorten(keyId)}" is unknown`,
-          challenge,
         );
       }
       const { path, query } = requestTarget(c);
@@ -139,10 +151,7 @@ export function callerAuth(
         await keyFor(keyId, apiKey.secret),
         clock.now(),
       );
-      if (!verified.ok) {
-        if (verified.reason === "signature") metrics?.authFailures.inc({ reason: "signature" });
-        return fail(c, 401, verified.message, challenge);
-      }
+      if (!verified.ok) return refuse(c, verified.reason, verified.message);
       const nonce = verified.nonce;
       let fresh = true;
       try {
@@ -164,17 +173,13 @@ export function callerAuth(
           );
         }
       }
-      if (!fresh) {
-        metrics?.authFailures.inc({ reason: "replay" });
-        return fail(c, 401, "Cannot authenticate: the nonce was already used", challenge);
-      }
+      if (!fresh) return refuse(c, "replay", "Cannot authenticate: the nonce was already used");
       caller = { id: `key:${keyId}`, tier: apiKey.tier, apiKey: keyId };
     } else if (config.requireApiKey) {
-      return fail(
+      return refuse(
         c,
-        401,
+        "key_missing",
         "Cannot proxy: this gateway needs an API key (X-Api-Key, X-Timestamp and X-Signature)",
-        challenge,
       );
     }
 
@@ -182,13 +187,11 @@ export function callerAuth(
     if (authorization !== undefined) {
       const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization);
       if (!bearer) {
-        return fail(
+        return refuse(
           c,
-          401,
+          "bearer_malformed",
           "Cannot use the Authorization header: expected `Bearer <EVE access token>`",
-          {
-            "WWW-Authenticate": "Bearer",
-          },
+          { "WWW-Authenticate": "Bearer" },
         );
       }
       if (!verifyToken) {
@@ -203,14 +206,13 @@ export function callerAuth(
         character = await verifyToken(bearer[1]);
       } catch (error) {
         if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
-          metrics?.authFailures.inc({ reason: "token_invalid" });
           // The verifier's message says what failed ("Cannot verify the access token: …").
-          return fail(c, 401, (error as Error).message, {
+          return refuse(c, "token_invalid", (error as Error).message, {
             "WWW-Authenticate": 'Bearer error="invalid_token"',
           });
         }
         metrics?.authFailures.inc({ reason: "token_unverifiable" });
-        logger({ level: "error", msg: "token verification failed", error: String(error) });
+        logger({ level: "error", msg: "token verification failed", error: scrubError(error) });
         return fail(c, 503, "Cannot verify the access token now; try again later");
       }
       caller = caller ? { ...caller, character, token: bearer[1] } : {
@@ -234,10 +236,14 @@ export function callerAuth(
           return storeUnavailable(c, "session", error, report, "read the session");
         }
         if (!found) {
-          metrics?.authFailures.inc({ reason: "session_invalid" });
-          return fail(c, 401, "Cannot use the session: it has ended; log in again", {
-            "WWW-Authenticate": "Bearer",
-          });
+          return refuse(
+            c,
+            "session_invalid",
+            "Cannot use the session: it has ended; log in again",
+            {
+              "WWW-Authenticate": "Bearer",
+            },
+          );
         }
         caller = caller
           ? { ...caller, character: found.character, tokenSource: found.tokenSource }
@@ -280,8 +286,23 @@ export function addressCaller(
   };
 }
 
-/** The anonymous caller at the request's address. */
-function addressOf(c: Context<GatewayEnv>, hops: number, clientAddress: ClientAddress): Caller {
+/**
+ * The anonymous caller at the request's address.
+ *
+ * @param c The context.
+ * @param hops The trusted proxy hops (`TRUST_PROXY`).
+ * @param clientAddress The runtime's view of the address.
+ * @returns The caller `ip:<address>` in the anonymous tier.
+ * @example
+ * ```ts ignore
+ * addressOf(c, 0, remoteAddress).id; // "ip:127.0.0.1"
+ * ```
+ */
+export function addressOf(
+  c: Context<GatewayEnv>,
+  hops: number,
+  clientAddress: ClientAddress,
+): Caller {
   return { id: `ip:${clientIp(c, hops, clientAddress) ?? "unknown"}`, tier: "anonymous" };
 }
 
