@@ -61,9 +61,12 @@ Deno.test("auth failures: an address that keeps failing is refused before verifi
 
   await t.step("another address is not affected", async () => {
     assert.equal(await status(bearer("198.51.100.1")), 401);
-    assert.equal(await status(app.request("/esi/status", {
-      headers: { "X-Forwarded-For": "198.51.100.1" },
-    })), 502); // on to (unreachable) ESI: not refused by the gateway
+    assert.equal(
+      await status(app.request("/esi/status", {
+        headers: { "X-Forwarded-For": "198.51.100.1" },
+      })),
+      502,
+    ); // on to (unreachable) ESI: not refused by the gateway
   });
 
   await t.step("bad signatures alone reach the limit as well", async () => {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -79,10 +79,14 @@ export function authFailureLimit(
   // flood of bad credentials costs one map lookup each.
   const refused = new Map<string, number>();
 
+  const addressOfCaller = (c: Context<GatewayEnv>) =>
+    addressOf(c, trustProxyHops, clientAddress).id;
+
   return async function authFailureLimit(c, next) {
-    const address = addressOf(c, trustProxyHops, clientAddress).id;
-    const until = refused.get(address);
+    // Nothing to look up (the usual case): no cost on the way to a cache hit.
+    const until = refused.size ? refused.get(addressOfCaller(c)) : undefined;
     if (until !== undefined) {
+      const address = addressOfCaller(c);
       const wait = until - clock.now();
       if (wait > 0) {
         metrics?.authFailures.inc({ reason: "throttled" });
@@ -98,6 +102,7 @@ export function authFailureLimit(
     }
     await next();
     if (c.get("authFailure") === undefined) return;
+    const address = addressOfCaller(c);
     try {
       const result = await limiter.limit(address, AUTH_FAILURES_TIER);
       if (!result.success || result.remaining === 0) {
