@@ -12,7 +12,7 @@ import type { EsiClient } from "../src/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { fail, type GatewayEnv, jsonLogger, type Logger, requestTarget } from "./context.ts";
-import type { CallerLimiter } from "./limiter.ts";
+import type { CallerLimiter } from "./limiter/types.ts";
 import {
   addressCaller,
   callerAuth,
@@ -20,6 +20,7 @@ import {
   type TokenVerifier,
 } from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
+import { authFailureLimit } from "./middleware/auth_failures.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
@@ -28,7 +29,8 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
-import type { NonceStore } from "./stores.ts";
+import type { NonceStore } from "./stores/types.ts";
+import { scrubError } from "./log/scrub.ts";
 
 /** Everything the gateway needs, built by an entry (or a test). */
 export interface AppDeps {
@@ -132,8 +134,8 @@ const corsExposedHeaders = [
  * ```ts
  * import { createApp } from "./app.ts";
  * import { loadConfig } from "./config.ts";
- * import { embeddedLimiter } from "./limiter.ts";
- * import { MemoryStore } from "./stores.ts";
+ * import { embeddedLimiter } from "./limiter/embedded.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
  * import { EsiClient } from "../src/client.ts";
  *
  * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0 (me@example.com)" });
@@ -194,12 +196,21 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       addressCaller({ trustProxyHops: config.trustProxyHops, clientAddress }),
       limit,
     );
-    app.route("/", authRoutes({ auth, logger, clock }));
+    app.route("/", authRoutes({ auth, logger, metrics: gatewayMetrics, clock }));
   }
 
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
+    // Before the body is read and any credential verified.
+    authFailureLimit({
+      limiter,
+      trustProxyHops: config.trustProxyHops,
+      clientAddress,
+      logger,
+      metrics: gatewayMetrics,
+      clock,
+    }),
     requestBody({ maxBytes: config.maxBodyBytes }),
     callerAuth({
       config,
@@ -224,7 +235,9 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       level: "error",
       msg: "unhandled error",
       requestId: c.get("requestId"),
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      // A store's error message carries its command (keys and values): never logged raw.
+      error: scrubError(error),
+      stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined,
     });
     return fail(c, 500, "The gateway failed to answer; the log has the details");
   });

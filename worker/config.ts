@@ -4,36 +4,99 @@
  * or missing setting stops start-up with one message that lists every
  * problem. Secret values never appear in a message.
  *
+ * {@link SETTINGS} has one row per setting: its default (once), whether it
+ * is a secret, and its parser; worker/README's settings table is tested
+ * against the rows. {@link loadConfig} reads every row, then checks the
+ * settings that go together.
+ *
  * @module
  */
 
-import { type Duration, parseDuration } from "./duration.ts";
+import {
+  type ApiKey,
+  apiKeys,
+  boolean,
+  duration,
+  httpUrl,
+  isoDate,
+  key32,
+  oneOf,
+  origin,
+  origins,
+  type Parser,
+  proxyHops,
+  secretOf,
+  text,
+  type TierLimit,
+  tiers,
+  userAgent,
+  wholeNumber,
+} from "./config/parsers.ts";
+
+export type { ApiKey, TierLimit } from "./config/parsers.ts";
 
 /** The environment the settings are read from: names to string values. */
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
-/** How a caller tier is limited. */
-export interface TierLimit {
-  /** The requests allowed per window. */
-  limit: number;
-  /** The window, e.g. `"60 s"`. */
-  window: Duration;
-  /** The window in milliseconds. */
-  windowMs: number;
+/** One setting: its default, whether it is a secret, and how it is read. */
+export interface Setting<T> {
   /**
-   * `"sliding"`: a weighted sliding window (Upstash's `slidingWindow`);
-   * `"fixed"`: a fixed window.
+   * The text read when the environment has none (README: `` `<fallback>` ``);
+   * without one, an unset setting reads as `undefined`.
    */
-  algorithm: "sliding" | "fixed";
+  readonly fallback?: string;
+  /** What an unset setting means, for the README when there is no fallback. */
+  readonly unset?: string;
+  /** Never quoted in a message, and named as a secret in the README. */
+  readonly secret?: boolean;
+  /** Reads the text. */
+  readonly parse: Parser<T>;
 }
 
-/** One API key: its secret (for HMAC signatures) and its tier. */
-export interface ApiKey {
-  /** The shared secret the caller signs with. */
-  secret: string;
-  /** The tier that limits it. */
-  tier: string;
-}
+const row = <T>(setting: Setting<T>): Setting<T> => setting;
+
+/** Every setting of the gateway, in the README's order. */
+export const SETTINGS = {
+  ESI_USER_AGENT: row({ unset: "required (local: a placeholder)", parse: userAgent }),
+  ESI_BASE_URL: row({ fallback: "https://esi.evetech.net", parse: origin }),
+  ESI_COMPATIBILITY_DATE: row({ unset: "the module's spec date", parse: isoDate }),
+  ESI_TIMEOUT_MS: row({ fallback: "30000", parse: wholeNumber(1) }),
+  RATE_LIMIT: row({ fallback: "120", parse: wholeNumber(1) }),
+  RATE_LIMIT_WINDOW: row({ fallback: "60 s", parse: duration }),
+  RATE_LIMIT_TIERS: row({ fallback: "{}", parse: tiers }),
+  RATE_LIMIT_ON_STORE_ERROR: row({ fallback: "open", parse: oneOf("open", "closed") }),
+  API_KEYS: row({ unset: "`{}`", secret: true, parse: apiKeys }),
+  REQUIRE_API_KEY: row({ fallback: "false", parse: boolean }),
+  TRUST_PROXY: row({ fallback: "0", parse: proxyHops }),
+  METRICS_TOKEN: row({ unset: "unset: `/metrics` is off", secret: true, parse: secretOf(16) }),
+  CORS_ORIGINS: row({ unset: "unset: CORS is off", parse: origins(true) }),
+  MAX_BODY_BYTES: row({ fallback: "65536", parse: wholeNumber(1) }),
+  MAX_ALL_PAGES: row({ fallback: "50", parse: wholeNumber(1) }),
+  UPSTASH_REDIS_REST_URL: row({ unset: "unset: embedded store", parse: httpUrl }),
+  UPSTASH_REDIS_REST_TOKEN: row({ unset: "unset: embedded store", secret: true, parse: text }),
+  EVE_CLIENT_ID: row({ unset: "unset: token calls answer 501", parse: text }),
+  EVE_CLIENT_SECRET: row({ unset: "unset: a public client (PKCE)", secret: true, parse: text }),
+  EVE_CALLBACK_URL: row({ unset: "required with `EVE_CLIENT_ID`", parse: httpUrl }),
+  EVE_SSO_METADATA_URL: row({ unset: "EVE's", parse: httpUrl }),
+  SESSION_SECRET: row({ unset: "unset: no `/auth/*` routes", secret: true, parse: secretOf(32) }),
+  TOKEN_ENCRYPTION_KEY: row({ unset: "unset: no `/auth/*` routes", secret: true, parse: key32 }),
+  AUTH_RETURN_ORIGINS: row({ unset: "the callback's origin", parse: origins(false) }),
+  SESSION_TTL: row({ fallback: "30 d", parse: duration }),
+} as const;
+
+/** A setting's name. */
+export type SettingName = keyof typeof SETTINGS;
+
+/** Values a deployment may supply when the environment does not. */
+export type ConfigDefaults = Partial<Record<SettingName, string>>;
+
+/** The limit on failed authentications per address, unless `RATE_LIMIT_TIERS` names its own. */
+const AUTH_FAILURES: TierLimit = {
+  limit: 20,
+  window: "60 s",
+  windowMs: 60_000,
+  algorithm: "sliding",
+};
 
 /** The gateway's settings, checked. */
 export interface GatewayConfig {
@@ -95,35 +158,6 @@ export interface LoginConfig {
   sessionTtlMs: number;
 }
 
-/** The settings and their defaults, for the README and for error messages. */
-export const settings = {
-  ESI_USER_AGENT: "required: your application, e.g. `MyApp/1.0 (me@example.com)`",
-  ESI_BASE_URL: "https://esi.evetech.net",
-  ESI_COMPATIBILITY_DATE: "the module's spec date",
-  ESI_TIMEOUT_MS: "30000",
-  RATE_LIMIT: "120 (requests per window for anonymous callers and keys without a tier)",
-  RATE_LIMIT_WINDOW: "60 s",
-  RATE_LIMIT_TIERS: '{} (JSON: {"gold": {"limit": 600, "window": "60 s", "algorithm": "sliding"}})',
-  RATE_LIMIT_ON_STORE_ERROR: "open",
-  API_KEYS: '{} (JSON: {"<key id>": {"secret": "<32+ chars>", "tier": "gold"}})',
-  REQUIRE_API_KEY: "false",
-  TRUST_PROXY: "0 (proxy hops whose X-Forwarded-For is trusted)",
-  METRICS_TOKEN: "unset: /metrics is off",
-  CORS_ORIGINS: "unset: CORS is off",
-  MAX_BODY_BYTES: "65536",
-  MAX_ALL_PAGES: "50",
-  UPSTASH_REDIS_REST_URL: "unset: embedded store",
-  UPSTASH_REDIS_REST_TOKEN: "unset: embedded store",
-  EVE_CLIENT_ID: "unset: token calls answer 501, no login routes",
-  EVE_CLIENT_SECRET: "unset: a public client (PKCE only)",
-  EVE_CALLBACK_URL: "required with EVE_CLIENT_ID: https://<gateway>/auth/callback",
-  EVE_SSO_METADATA_URL: "https://login.eveonline.com/.well-known/oauth-authorization-server",
-  SESSION_SECRET: "unset: no login routes (32+ characters)",
-  TOKEN_ENCRYPTION_KEY: "unset: no login routes (base64 of 32 random bytes)",
-  AUTH_RETURN_ORIGINS: "the callback URL's origin",
-  SESSION_TTL: "30 d",
-} as const;
-
 /**
  * The settings could not be read: `problems` lists each one, and the message
  * joins them.
@@ -150,20 +184,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** An http(s) origin: no path, query, user-info, space or backslash. */
-const ORIGIN = /^https?:\/\/[^/?#@\s\\]+$/;
-
-/** Values a deployment may supply when the environment does not. */
-export type ConfigDefaults = Partial<Record<keyof typeof settings, string>>;
-
-const secretSettings = new Set([
-  "API_KEYS",
-  "METRICS_TOKEN",
-  "UPSTASH_REDIS_REST_TOKEN",
-  "EVE_CLIENT_SECRET",
-  "SESSION_SECRET",
-  "TOKEN_ENCRYPTION_KEY",
-]);
+/** Each setting read by its row. */
+type Values = { [N in SettingName]: ReturnType<(typeof SETTINGS)[N]["parse"]> };
 
 /**
  * Reads and checks the settings.
@@ -181,193 +203,103 @@ const secretSettings = new Set([
  */
 export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): GatewayConfig {
   const problems: string[] = [];
-  const read = (name: keyof typeof settings): string | undefined => {
-    const value = env[name]?.trim();
-    return value ? value : defaults[name];
-  };
-  // Quotes a value for a message, unless it is a secret.
-  const shown = (name: string, value: string) =>
-    secretSettings.has(name) ? `${name} (value hidden)` : `${name} "${value}"`;
-  const int = (name: keyof typeof settings, fallback: number, min: number): number => {
-    const text = read(name);
-    if (text === undefined) return fallback;
-    if (!/^\d+$/.test(text)) {
-      problems.push(`${shown(name, text)} is not a number`);
-      return fallback;
-    }
-    const n = Number(text);
-    if (n < min || !Number.isSafeInteger(n)) {
-      problems.push(`${shown(name, text)} must be at least ${min}`);
-      return fallback;
-    }
-    return n;
-  };
-  const bool = (name: keyof typeof settings, fallback: boolean): boolean => {
-    const text = read(name)?.toLowerCase();
-    if (text === undefined) return fallback;
-    if (text === "true" || text === "1") return true;
-    if (text === "false" || text === "0") return false;
-    problems.push(`${shown(name, text)} must be "true" or "false"`);
-    return fallback;
-  };
-
-  const userAgent = read("ESI_USER_AGENT");
-  if (!userAgent) problems.push("ESI_USER_AGENT is missing");
-  else if (!/^[\x20-\x7e]+$/.test(userAgent)) {
-    problems.push("ESI_USER_AGENT has characters a header cannot carry");
+  const given = new Set<SettingName>();
+  const values = {} as Record<SettingName, unknown>;
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: Setting<unknown> = SETTINGS[name];
+    const value = env[name]?.trim() || defaults[name];
+    if (value !== undefined) given.add(name);
+    const textValue = value ?? setting.fallback;
+    values[name] = setting.parse(textValue, {
+      name,
+      quoted: setting.secret ? `${name} (value hidden)` : `${name} "${textValue}"`,
+      problem: (fragment) => problems.push(fragment),
+    });
   }
+  const v = values as Values;
 
-  const esiBaseUrl = (read("ESI_BASE_URL") ?? "https://esi.evetech.net").replace(/\/+$/, "");
-  if (!ORIGIN.test(esiBaseUrl)) {
-    problems.push(`${shown("ESI_BASE_URL", esiBaseUrl)} must be an http(s) origin`);
-  }
-
-  const compatibilityDate = read("ESI_COMPATIBILITY_DATE");
-  if (
-    compatibilityDate !== undefined &&
-    (!/^\d{4}-\d{2}-\d{2}$/.test(compatibilityDate) || Number.isNaN(Date.parse(compatibilityDate)))
-  ) {
-    problems.push(`${shown("ESI_COMPATIBILITY_DATE", compatibilityDate)} is not a YYYY-MM-DD date`);
-  }
-
-  const esiTimeoutMs = int("ESI_TIMEOUT_MS", 30_000, 1);
-  const maxBodyBytes = int("MAX_BODY_BYTES", 65_536, 1);
-  const maxAllPages = int("MAX_ALL_PAGES", 50, 1);
-
-  const limit = int("RATE_LIMIT", 120, 1);
-  const windowText = read("RATE_LIMIT_WINDOW") ?? "60 s";
-  const windowMs = parseDuration(windowText);
-  if (windowMs === undefined) {
-    problems.push(`${shown("RATE_LIMIT_WINDOW", windowText)} is not a duration like "60 s"`);
-  }
   const base: TierLimit = {
-    limit,
-    window: windowText as Duration,
-    windowMs: windowMs ?? 60_000,
+    limit: v.RATE_LIMIT,
+    window: v.RATE_LIMIT_WINDOW.text,
+    windowMs: v.RATE_LIMIT_WINDOW.ms,
     algorithm: "sliding",
   };
-  const tiers: Record<string, TierLimit> = { anonymous: base, default: base };
-  const tiersJson = parseJson("RATE_LIMIT_TIERS", read("RATE_LIMIT_TIERS"), problems);
-  if (tiersJson !== undefined) {
-    if (!isRecord(tiersJson)) problems.push("RATE_LIMIT_TIERS must be a JSON object of tiers");
-    else {
-      for (const [name, value] of Object.entries(tiersJson)) {
-        const tier = readTier(name, value, problems);
-        if (tier) tiers[name] = tier;
-      }
+  const allTiers = { anonymous: base, default: base, auth_failures: AUTH_FAILURES };
+  Object.assign(allTiers, v.RATE_LIMIT_TIERS);
+  for (const [id, key] of v.API_KEYS) {
+    if (!Object.hasOwn(allTiers, key.tier)) {
+      problems.push(
+        `API_KEYS key "${id}" names tier "${key.tier}", which RATE_LIMIT_TIERS does not define`,
+      );
+      v.API_KEYS.delete(id);
     }
   }
-
-  const onStoreError = read("RATE_LIMIT_ON_STORE_ERROR")?.toLowerCase() ?? "open";
-  if (onStoreError !== "open" && onStoreError !== "closed") {
-    problems.push(
-      `${shown("RATE_LIMIT_ON_STORE_ERROR", onStoreError)} must be "open" or "closed"`,
-    );
-  }
-
-  const apiKeys = new Map<string, ApiKey>();
-  const keysJson = parseJson("API_KEYS", read("API_KEYS"), problems);
-  if (keysJson !== undefined) {
-    if (!isRecord(keysJson)) problems.push("API_KEYS must be a JSON object of keys");
-    else {
-      for (const [id, value] of Object.entries(keysJson)) {
-        const key = readKey(id, value, tiers, problems);
-        if (key) apiKeys.set(id, key);
-      }
-    }
-  }
-  const requireApiKey = bool("REQUIRE_API_KEY", false);
-  if (requireApiKey && apiKeys.size === 0 && keysJson !== undefined) {
-    problems.push("REQUIRE_API_KEY is true but API_KEYS holds no key");
-  } else if (requireApiKey && keysJson === undefined) {
+  if (v.REQUIRE_API_KEY && !given.has("API_KEYS")) {
     problems.push("REQUIRE_API_KEY is true but API_KEYS is missing");
+  } else if (v.REQUIRE_API_KEY && v.API_KEYS.size === 0) {
+    problems.push("REQUIRE_API_KEY is true but API_KEYS holds no key");
   }
 
-  let trustProxyHops = 0;
-  const trust = read("TRUST_PROXY")?.toLowerCase();
-  if (trust === "true") trustProxyHops = 1;
-  else if (trust !== undefined && trust !== "false") trustProxyHops = int("TRUST_PROXY", 0, 0);
-
-  const metricsToken = read("METRICS_TOKEN");
-  if (metricsToken !== undefined && metricsToken.length < 16) {
-    problems.push("METRICS_TOKEN must be at least 16 characters long");
-  }
-
-  const corsOrigins = (read("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
-  for (const origin of corsOrigins) {
-    if (origin !== "*" && !ORIGIN.test(origin)) {
-      problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example`);
-    }
-  }
-
-  const upstashUrl = read("UPSTASH_REDIS_REST_URL");
-  const upstashToken = read("UPSTASH_REDIS_REST_TOKEN");
-  if ((upstashUrl === undefined) !== (upstashToken === undefined)) {
+  const url = v.UPSTASH_REDIS_REST_URL;
+  const token = v.UPSTASH_REDIS_REST_TOKEN;
+  if ((url === undefined) !== (token === undefined)) {
     problems.push(
       `${
-        upstashUrl === undefined ? "UPSTASH_REDIS_REST_URL" : "UPSTASH_REDIS_REST_TOKEN"
+        url === undefined ? "UPSTASH_REDIS_REST_URL" : "UPSTASH_REDIS_REST_TOKEN"
       } is missing (Upstash needs both the URL and the token)`,
     );
-  } else if (upstashUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(upstashUrl)) {
-    problems.push(`${shown("UPSTASH_REDIS_REST_URL", upstashUrl)} must be an http(s) URL`);
   }
 
-  const sso = readSso(read, shown, problems);
-
+  const sso = ssoOf(v, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
-    esiBaseUrl,
-    userAgent: userAgent!,
-    compatibilityDate,
-    esiTimeoutMs,
-    tiers,
-    onStoreError: onStoreError as "open" | "closed",
-    apiKeys,
-    requireApiKey,
-    trustProxyHops,
-    metricsToken,
-    corsOrigins,
-    maxBodyBytes,
-    maxAllPages,
-    upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+    esiBaseUrl: v.ESI_BASE_URL,
+    userAgent: v.ESI_USER_AGENT!,
+    compatibilityDate: v.ESI_COMPATIBILITY_DATE,
+    esiTimeoutMs: v.ESI_TIMEOUT_MS,
+    tiers: allTiers,
+    onStoreError: v.RATE_LIMIT_ON_STORE_ERROR,
+    apiKeys: v.API_KEYS,
+    requireApiKey: v.REQUIRE_API_KEY,
+    trustProxyHops: v.TRUST_PROXY,
+    metricsToken: v.METRICS_TOKEN,
+    corsOrigins: v.CORS_ORIGINS,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    maxAllPages: v.MAX_ALL_PAGES,
+    upstash: url && token ? { url, token } : undefined,
     sso,
   };
 }
 
-function readSso(
-  read: (name: keyof typeof settings) => string | undefined,
-  shown: (name: string, value: string) => string,
-  problems: string[],
-): SsoConfig | undefined {
-  const clientId = read("EVE_CLIENT_ID");
-  const loginNames = ["SESSION_SECRET", "TOKEN_ENCRYPTION_KEY"] as const;
+/** The SSO settings, checked together: the login routes need all of theirs. */
+function ssoOf(v: Values, problems: string[]): SsoConfig | undefined {
+  const clientId = v.EVE_CLIENT_ID;
   if (clientId === undefined) {
-    for (const name of ["EVE_CLIENT_SECRET", "EVE_CALLBACK_URL", ...loginNames] as const) {
-      if (read(name) !== undefined) problems.push(`${name} is set but EVE_CLIENT_ID is missing`);
+    const needing = [
+      "EVE_CLIENT_SECRET",
+      "EVE_CALLBACK_URL",
+      "SESSION_SECRET",
+      "TOKEN_ENCRYPTION_KEY",
+    ] as const;
+    for (const name of needing) {
+      if (v[name] !== undefined) problems.push(`${name} is set but EVE_CLIENT_ID is missing`);
     }
     return undefined;
   }
-  const callbackUrl = read("EVE_CALLBACK_URL");
+  const callbackUrl = v.EVE_CALLBACK_URL;
   if (callbackUrl === undefined) {
     problems.push("EVE_CALLBACK_URL is missing (EVE_CLIENT_ID is set)");
-  } else if (!/^https?:\/\/[^\s]+$/.test(callbackUrl) || !URL.canParse(callbackUrl)) {
-    problems.push(`${shown("EVE_CALLBACK_URL", callbackUrl)} must be an http(s) URL`);
-  }
-  const metadataUrl = read("EVE_SSO_METADATA_URL");
-  if (metadataUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(metadataUrl)) {
-    problems.push(`${shown("EVE_SSO_METADATA_URL", metadataUrl)} must be an http(s) URL`);
   }
   const sso: SsoConfig = {
     clientId,
-    clientSecret: read("EVE_CLIENT_SECRET"),
+    clientSecret: v.EVE_CLIENT_SECRET,
     callbackUrl: callbackUrl ?? "",
-    metadataUrl,
+    metadataUrl: v.EVE_SSO_METADATA_URL,
   };
-
-  const sessionSecret = read("SESSION_SECRET");
-  const keyText = read("TOKEN_ENCRYPTION_KEY");
-  if (sessionSecret === undefined && keyText === undefined) return sso;
-  if (sessionSecret === undefined || keyText === undefined) {
+  const sessionSecret = v.SESSION_SECRET;
+  const tokenKey = v.TOKEN_ENCRYPTION_KEY;
+  if (sessionSecret === undefined && tokenKey === undefined) return sso;
+  if (sessionSecret === undefined || tokenKey === undefined) {
     problems.push(
       `${
         sessionSecret === undefined ? "SESSION_SECRET" : "TOKEN_ENCRYPTION_KEY"
@@ -375,121 +307,15 @@ function readSso(
     );
     return sso;
   }
-  if (sessionSecret.length < 32) {
-    problems.push("SESSION_SECRET must be at least 32 characters long");
-  }
-  let tokenKey = new Uint8Array(0);
-  try {
-    tokenKey = Uint8Array.from(
-      atob(keyText.replace(/-/g, "+").replace(/_/g, "/")),
-      (ch) => ch.charCodeAt(0),
-    );
-  } catch {
-    // reported below
-  }
-  if (tokenKey.length !== 32) {
-    problems.push("TOKEN_ENCRYPTION_KEY must be the base64 of 32 bytes (openssl rand -base64 32)");
-  }
-  const origins = (read("AUTH_RETURN_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(
-    Boolean,
-  );
-  for (const origin of origins) {
-    if (!ORIGIN.test(origin)) {
-      problems.push(
-        `AUTH_RETURN_ORIGINS entry "${origin}" must be an origin like https://app.example`,
-      );
-    }
-  }
-  if (!origins.length && callbackUrl && URL.canParse(callbackUrl)) {
-    origins.push(new URL(callbackUrl).origin);
-  }
-  const ttlText = read("SESSION_TTL") ?? "30 d";
-  const sessionTtlMs = parseDuration(ttlText);
-  if (sessionTtlMs === undefined) {
-    problems.push(`${shown("SESSION_TTL", ttlText)} is not a duration like "30 d"`);
+  const returnOrigins = [...v.AUTH_RETURN_ORIGINS];
+  if (!returnOrigins.length && callbackUrl && URL.canParse(callbackUrl)) {
+    returnOrigins.push(new URL(callbackUrl).origin);
   }
   sso.login = {
     sessionSecret,
     tokenKey,
-    returnOrigins: origins.filter((o) => URL.canParse(o)).map((o) => new URL(o).origin),
-    sessionTtlMs: sessionTtlMs ?? 30 * 86_400_000,
+    returnOrigins,
+    sessionTtlMs: v.SESSION_TTL.ms,
   };
   return sso;
-}
-
-function parseJson(name: string, text: string | undefined, problems: string[]): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    problems.push(`${name} is not valid JSON`); // never echo it: it may hold secrets
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readTier(name: string, value: unknown, problems: string[]): TierLimit | undefined {
-  const where = `RATE_LIMIT_TIERS tier "${name}"`;
-  if (!/^[\w.-]{1,64}$/.test(name)) {
-    problems.push(`${where} must be named with letters, digits, "_", "-" or "."`);
-    return undefined;
-  }
-  if (!isRecord(value)) {
-    problems.push(`${where} must be an object with "limit" and "window"`);
-    return undefined;
-  }
-  const { limit, window, algorithm = "sliding" } = value;
-  let ok = true;
-  if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1) {
-    problems.push(`${where} "limit" must be a whole number of at least 1`);
-    ok = false;
-  }
-  const windowMs = typeof window === "string" ? parseDuration(window) : undefined;
-  if (windowMs === undefined) {
-    problems.push(`${where} "window" must be a duration like "60 s"`);
-    ok = false;
-  }
-  if (algorithm !== "sliding" && algorithm !== "fixed") {
-    problems.push(`${where} "algorithm" must be "sliding" or "fixed"`);
-    ok = false;
-  }
-  return ok
-    ? {
-      limit: limit as number,
-      window: window as Duration,
-      windowMs: windowMs!,
-      algorithm: algorithm as "sliding" | "fixed",
-    }
-    : undefined;
-}
-
-function readKey(
-  id: string,
-  value: unknown,
-  tiers: Record<string, TierLimit>,
-  problems: string[],
-): ApiKey | undefined {
-  if (!/^[\w.-]{1,64}$/.test(id)) {
-    problems.push(`API_KEYS key id "${id}" must be letters, digits, "_", "-" or "." (64 at most)`);
-    return undefined;
-  }
-  const where = `API_KEYS key "${id}"`;
-  if (!isRecord(value)) {
-    problems.push(`${where} must be an object with a "secret"`);
-    return undefined;
-  }
-  const { secret, tier = "default" } = value;
-  let ok = true;
-  if (typeof secret !== "string" || secret.length < 32) {
-    problems.push(`${where} needs a "secret" of at least 32 characters`);
-    ok = false;
-  }
-  if (typeof tier !== "string" || !Object.hasOwn(tiers, tier)) {
-    problems.push(`${where} names tier "${String(tier)}", which RATE_LIMIT_TIERS does not define`);
-    ok = false;
-  }
-  return ok ? { secret: secret as string, tier: tier as string } : undefined;
 }

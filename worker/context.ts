@@ -65,6 +65,8 @@ export interface GatewayEnv {
      * cache hit, marked with `markSecured`), which adds them itself.
      */
     rateLimitHeaders: Record<string, string> | undefined;
+    /** Why the caller's credentials were refused (401), for the failure limit. */
+    authFailure: string | undefined;
   };
 }
 
@@ -88,32 +90,7 @@ export function requestTarget(c: Context<GatewayEnv>): RequestTarget {
   return target;
 }
 
-/** One structured log record. */
-export interface LogRecord {
-  /** `info`, `warn` or `error`. */
-  level: "info" | "warn" | "error";
-  /** What happened, e.g. `"request"`. */
-  msg: string;
-  /** Anything else. */
-  [field: string]: unknown;
-}
-
-/** Where log records go: one JSON line each by default. */
-export type Logger = (record: LogRecord) => void;
-
-/**
- * The default logger: one JSON line per record on standard output.
- *
- * @param record The record.
- * @example
- * ```ts
- * import { jsonLogger } from "./context.ts";
- * jsonLogger({ level: "info", msg: "started" });
- * ```
- */
-export const jsonLogger: Logger = (record) => {
-  console.log(JSON.stringify({ time: new Date().toISOString(), ...record }));
-};
+export { jsonLogger, type Logger, type LogRecord } from "./log/logger.ts";
 
 /**
  * Answers with the gateway's (and ESI's) error shape, `{"error": "…"}`.

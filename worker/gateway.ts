@@ -20,23 +20,21 @@ import { EsiMetrics } from "../src/observe/esi_metrics.ts";
 import { MetricsRegistry } from "../src/observe/registry.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import type { ErrorBudgetStore, ErrorLimitOptions } from "../src/limits/error_limit.ts";
-import { DenoKvBudgetStore, UpstashBudgetStore } from "./error_budget.ts";
-import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "./limiter.ts";
+import { DenoKvBudgetStore } from "../src/limits/budget_deno_kv.ts";
+import { UpstashBudgetStore } from "../src/limits/budget_upstash.ts";
+import type { CallerLimiter } from "./limiter/types.ts";
+import { embeddedLimiter } from "./limiter/embedded.ts";
+import { upstashLimiter } from "./limiter/upstash.ts";
 import type { ClientAddress, TokenVerifier } from "./middleware/caller_auth.ts";
 import { EveSso } from "../src/sso/eve_sso.ts";
 import { EncryptedTokenStore } from "../src/sso/encrypted_token_store.ts";
 import { TokenManager } from "../src/sso/token_manager.ts";
 import { Sessions } from "./auth/sessions.ts";
 import type { GatewayAuth } from "./routes/auth.ts";
-import {
-  DenoKvStore,
-  type KvLike,
-  MemoryStore,
-  type NonceStore,
-  UpstashNonceStore,
-  UpstashValueStore,
-  type ValueStore,
-} from "./stores.ts";
+import type { KvLike, NonceStore, ValueStore } from "./stores/types.ts";
+import { MemoryStore } from "./stores/memory.ts";
+import { DenoKvStore } from "./stores/deno_kv.ts";
+import { UpstashNonceStore, UpstashValueStore } from "./stores/upstash.ts";
 
 /** What the runtime offers the gateway. */
 export interface GatewayOptions {
@@ -137,9 +135,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       enableTelemetry: false,
       automaticDeserialization: false,
     });
-    nonces = new UpstashNonceStore({ redis });
-    values = new UpstashValueStore({ redis: raw });
-    limiter = upstashLimiter({ redis, tiers: config.tiers });
+    nonces = new UpstashNonceStore({ redis, clock });
+    values = new UpstashValueStore({ redis: raw, clock });
+    limiter = upstashLimiter({ redis, tiers: config.tiers, clock });
     budget = new UpstashBudgetStore({ redis: raw, clock });
   } else {
     const store = kv ? new DenoKvStore({ kv, clock }) : new MemoryStore({ clock });
@@ -187,7 +185,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         key: login.tokenKey,
         backend: {
           get: (key) => values.get(key),
-          set: (key, value) => values.set(key, value),
+          // A character's tokens outlive its newest session by nothing.
+          set: (key, value) => values.set(key, value, login.sessionTtlMs),
           delete: (key) => values.delete(key),
         },
         prefix: "token:",

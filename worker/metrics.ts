@@ -59,7 +59,7 @@ export class GatewayMetrics {
     this.authFailures = registry.counter({
       name: "gateway_auth_failures_total",
       help:
-        "Caller credentials refused: token_invalid, token_unverifiable, session_invalid, signature.",
+        "Caller credentials refused, by reason (key_unknown, key_missing, timestamp, nonce, signature_missing, signature, replay, bearer_malformed, token_invalid, token_unverifiable, session_invalid), and requests refused for too many of them (throttled).",
       labelNames: ["reason"],
     });
     this.preparedHits = registry.counter({

@@ -108,6 +108,11 @@ export class UpstashEmulator {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** The number of requests held by `"stall"` mode right now. */
+  get stalled(): number {
+    return this.#stalled.length;
+  }
+
   /** The number of requests received, over all paths. */
   get requestCount(): number {
     return Object.values(this.requests).reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import { Redis } from "@upstash/redis";
 import { Ratelimit } from "@upstash/ratelimit";
 import { redisTest, RespError, startRedisServer } from "./redis_server.ts";
 import { stripKeyLocking, UpstashEmulator } from "./upstash_emulator.ts";
+import { until } from "./until.ts";
 
 Deno.test("stripKeyLocking drops the flag Redis rejects, and only it", () => {
   const script = "#!lua flags=allow-key-locking\nreturn 1\n";
@@ -170,6 +171,17 @@ redisTest(
         }
         assert.deepEqual(f, [true, true, true, false]);
         assert.deepEqual(b, [true, true, false, false]);
+      });
+
+      await t.step("stall mode holds every request until the mode changes", async () => {
+        emulator.mode = "stall";
+        let answered = false;
+        const held = redis.get("greeting").then((v) => (answered = true, v));
+        await until(() => emulator.stalled === 1, "the request to be held");
+        assert.equal(answered, false);
+        emulator.mode = "normal";
+        assert.equal(await held, "héllo wörld ✓");
+        assert.equal(emulator.stalled, 0);
       });
     } finally {
       await emulator.close();

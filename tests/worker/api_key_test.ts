@@ -5,11 +5,14 @@ import {
   canonicalString,
   hmacKey,
   NONCE_PATTERN,
-  sha256Hex,
-  signRequest,
-  verifySignature,
-} from "../../worker/signing.ts";
+  SIGNATURE_WINDOW_MS,
+} from "../../src/signing/canonical.ts";
+import { signRequest } from "../../src/signing/sign.ts";
+import { verifySignature } from "../../src/signing/verify.ts";
+import { sha256Hex } from "../../src/digest.ts";
 import { errorOf, SECRET, testGateway } from "./helpers.ts";
+import { FakeClock } from "../../src/testing/fake_clock.ts";
+import { MemoryStore } from "../../worker/stores/memory.ts";
 
 const keys = JSON.stringify({ app: { secret: SECRET } });
 
@@ -155,6 +158,39 @@ Deno.test("API keys: refusals", async (t) => {
   assert.equal(upstream.length, 1); // only the accepted one went on
 });
 
+Deno.test("API keys: a signature accepted by one instance is not replayed at another whose clock is behind", async () => {
+  // One shared nonce store on its own clock; instance A's clock runs 50 s ahead of it, B's 50 s
+  // behind (inside the skew allowed between instances). A accepts a signature dated at the far
+  // end of its window; B still accepts that timestamp for ten minutes and 100 s of store time.
+  const storeClock = new FakeClock();
+  const nonces = new MemoryStore({ clock: storeClock });
+  const a = testGateway({
+    env: { API_KEYS: keys },
+    clock: new FakeClock({ start: storeClock.now() + 50_000 }),
+    deps: { nonces },
+  });
+  const b = testGateway({
+    env: { API_KEYS: keys },
+    clock: new FakeClock({ start: storeClock.now() - 50_000 }),
+    deps: { nonces },
+  });
+  const request = await signRequest(new Request("http://localhost/esi/status"), {
+    apiKey: "app",
+    apiSecret: SECRET,
+    now: a.clock.now() + SIGNATURE_WINDOW_MS,
+  });
+  const first = await a.app.request(request.clone());
+  assert.notEqual(first.status, 401, await first.clone().text());
+  await first.body?.cancel();
+  // Just before B stops accepting the timestamp (10 min + 100 s of store time later).
+  const later = 2 * SIGNATURE_WINDOW_MS + 99_000;
+  for (const clock of [storeClock, a.clock, b.clock]) await clock.advance(later);
+  const replay = await b.app.request(request);
+  assert.equal(replay.status, 401);
+  assert.equal(await errorOf(replay), "Cannot authenticate: the nonce was already used");
+  assert.equal(b.upstream.length, 0);
+});
+
 Deno.test("API keys: REQUIRE_API_KEY refuses anonymous callers", async () => {
   const { app, upstream } = testGateway({ env: { API_KEYS: keys, REQUIRE_API_KEY: "true" } });
   const res = await app.request("/esi/status");
@@ -185,7 +221,7 @@ Deno.test("API keys: a nonce store outage fails open or closed as configured", a
     const res = await app.request(request);
     assert.equal(res.status, mode === "open" ? 502 : 503, mode); // open: on to (unreachable) ESI
     await res.body?.cancel();
-    assert.ok(logs.some((l) => l.msg === "nonce store failed"));
+    assert.ok(logs.some((l) => l.msg === "store failed" && l.purpose === "nonce"));
   }
 });
 
@@ -211,7 +247,7 @@ Deno.test("API keys: a nonce store that hangs is an outage after 1 s", async () 
   const res = await answer;
   assert.equal(res.status, 503);
   assert.match(await errorOf(res), /replay/);
-  const failure = logs.find((l) => l.msg === "nonce store failed");
+  const failure = logs.find((l) => l.msg === "store failed" && l.purpose === "nonce");
   assert.match(String(failure?.error), /did not answer within 1000 ms/);
 });
 

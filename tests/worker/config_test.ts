@@ -41,15 +41,16 @@ Deno.test("config: one message lists every problem", () => {
   });
   assert.equal(
     error.message,
+    // Each setting in the settings table's order, then the ones that go together.
     "Cannot start the gateway: ESI_USER_AGENT is missing; " +
       'ESI_BASE_URL "ftp://x" must be an http(s) origin; ' +
       'ESI_COMPATIBILITY_DATE "yesterday" is not a YYYY-MM-DD date; ' +
-      'MAX_BODY_BYTES "0" must be at least 1; ' +
       'RATE_LIMIT "abc" is not a number; ' +
       'RATE_LIMIT_WINDOW "soon" is not a duration like "60 s"; ' +
       'RATE_LIMIT_ON_STORE_ERROR "maybe" must be "open" or "closed"; ' +
       'CORS_ORIGINS entry "not an origin" must be an origin like https://app.example; ' +
       'CORS_ORIGINS entry "https://evil.example\\ok.example" must be an origin like https://app.example; ' +
+      'MAX_BODY_BYTES "0" must be at least 1; ' +
       "UPSTASH_REDIS_REST_TOKEN is missing (Upstash needs both the URL and the token)",
   );
   assert.equal(error.problems.length, 10);
@@ -103,9 +104,16 @@ Deno.test("config: API keys and tiers", async (t) => {
       'RATE_LIMIT_TIERS tier "gold" "window" must be a duration like "60 s"',
       'RATE_LIMIT_TIERS tier "gold" "algorithm" must be "sliding" or "fixed"',
       'API_KEYS key "app" needs a "secret" of at least 32 characters',
-      'API_KEYS key "app" names tier "platinum", which RATE_LIMIT_TIERS does not define',
       'API_KEYS key id "bad id!" must be letters, digits, "_", "-" or "." (64 at most)',
     ]);
+    // A key's tier is checked once the tiers are known.
+    assert.deepEqual(
+      problemsOf({
+        ...ua,
+        API_KEYS: JSON.stringify({ app: { secret, tier: "platinum" } }),
+      }).problems,
+      ['API_KEYS key "app" names tier "platinum", which RATE_LIMIT_TIERS does not define'],
+    );
   });
 
   await t.step("REQUIRE_API_KEY without keys is refused", () => {

@@ -3,10 +3,12 @@ import { Redis } from "@upstash/redis";
 import type { ErrorBudget, ErrorBudgetStore } from "../../src/limits/error_limit.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
-import { DenoKvBudgetStore, UpstashBudgetStore } from "../../worker/error_budget.ts";
+import { DenoKvBudgetStore } from "../../src/limits/budget_deno_kv.ts";
+import { UpstashBudgetStore } from "../../src/limits/budget_upstash.ts";
 import { createGateway, type GatewayOptions } from "../../worker/gateway.ts";
 import { redisTest, startRedisServer } from "../support/redis_server.ts";
 import { UpstashEmulator } from "../support/upstash_emulator.ts";
+import { until } from "../support/until.ts";
 
 const RESERVE = 3;
 
@@ -144,6 +146,27 @@ redisTest(
           (clock) => new UpstashBudgetStore({ redis: redis(), clock }),
           { UPSTASH_REDIS_REST_URL: emulator.url, UPSTASH_REDIS_REST_TOKEN: emulator.token },
         );
+      });
+      await t.step("a stalled store fails each call after the deadline", async () => {
+        const clock = new FakeClock();
+        const store = new UpstashBudgetStore({ redis: redis(), key: "t:stalled", clock });
+        emulator.mode = "stall";
+        try {
+          const load = store.load();
+          const save = store.save({ remain: 10, resetAt: clock.now() + 60_000, blockedUntil: 0 });
+          const settled = Promise.allSettled([load, save]);
+          await until(() => emulator.stalled === 2, "both calls to reach the store");
+          await clock.advance(999);
+          await clock.advance(1);
+          const outcomes = await settled;
+          assert.deepEqual(outcomes.map((o) => o.status), ["rejected", "rejected"]);
+          for (const o of outcomes) {
+            assert.equal((o as PromiseRejectedResult).reason.name, "StoreTimeoutError");
+          }
+        } finally {
+          emulator.mode = "normal";
+          await emulator.idle();
+        }
       });
     } finally {
       await emulator.close();

@@ -12,9 +12,9 @@ import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
 import { type AppDeps, createApp } from "../../worker/app.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
-import { embeddedLimiter } from "../../worker/limiter.ts";
+import { embeddedLimiter } from "../../worker/limiter/embedded.ts";
 import type { TokenVerifier } from "../../worker/middleware/caller_auth.ts";
-import { MemoryStore } from "../../worker/stores.ts";
+import { MemoryStore } from "../../worker/stores/memory.ts";
 
 /** A secret long enough for API_KEYS. */
 export const SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret-0123";

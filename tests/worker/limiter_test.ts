@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { FakeClock } from "../../src/testing/fake_clock.ts";
 import type { TierLimit } from "../../worker/config.ts";
-import { type CallerLimiter, embeddedLimiter, upstashLimiter } from "../../worker/limiter.ts";
-import {
-  DenoKvStore,
-  MemoryStore,
-  UpstashNonceStore,
-  type WindowStore,
-} from "../../worker/stores.ts";
+import type { CallerLimiter } from "../../worker/limiter/types.ts";
+import { embeddedLimiter } from "../../worker/limiter/embedded.ts";
+import { upstashLimiter } from "../../worker/limiter/upstash.ts";
+import type { WindowStore } from "../../worker/stores/types.ts";
+import { MemoryStore } from "../../worker/stores/memory.ts";
+import { DenoKvStore } from "../../worker/stores/deno_kv.ts";
+import { UpstashNonceStore } from "../../worker/stores/upstash.ts";
 import { redisTest, startRedisServer } from "../support/redis_server.ts";
 import { UpstashEmulator } from "../support/upstash_emulator.ts";
+import { until } from "../support/until.ts";
 
 const tier = (limit: number, algorithm: "sliding" | "fixed" = "sliding"): TierLimit => ({
   limit,
@@ -175,6 +176,27 @@ redisTest(
         await assert.rejects(limiter.limit("ip:9", "t"));
         emulator.mode = "normal";
         assert.equal((await limiter.limit("ip:9", "t")).success, true);
+      });
+
+      await t.step("a stalled store fails the limiter and the nonces after 1 s", async () => {
+        const clock = new FakeClock();
+        const limiter = upstashLimiter({ redis: redis(), tiers, prefix: "stalled", clock });
+        const nonces = new UpstashNonceStore({ redis: redis(), prefix: "stalled", clock });
+        emulator.mode = "stall";
+        try {
+          const settled = Promise.allSettled([limiter.limit("ip:8", "t"), nonces.claim("n", 1)]);
+          await until(() => emulator.stalled === 2, "both calls to reach the store");
+          await clock.advance(999);
+          await clock.advance(1);
+          const outcomes = await settled;
+          assert.deepEqual(
+            outcomes.map((o) => o.status === "rejected" && o.reason.name),
+            ["StoreTimeoutError", "StoreTimeoutError"],
+          );
+        } finally {
+          emulator.mode = "normal";
+          await emulator.idle();
+        }
       });
     } finally {
       await emulator.close();

@@ -5,7 +5,7 @@ import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
 import { loadConfig } from "../../worker/config.ts";
 import { createGateway } from "../../worker/gateway.ts";
 import { GatewayMetrics } from "../../worker/metrics.ts";
-import type { CallerLimiter } from "../../worker/limiter.ts";
+import type { CallerLimiter } from "../../worker/limiter/types.ts";
 import { parsePrometheus, sampleValue } from "../support/prometheus_parser.ts";
 import { testGateway } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { signRequest } from "../../worker/signing.ts";
-import type { CallerLimiter } from "../../worker/limiter.ts";
+import { signRequest } from "../../src/signing/sign.ts";
+import type { CallerLimiter } from "../../worker/limiter/types.ts";
 import { errorOf, SECRET, withSimulator } from "./helpers.ts";
 
 const from = (hostname: string) => ({ remoteAddr: { hostname } });
@@ -123,7 +123,11 @@ Deno.test("rate limit: a limiter outage fails open or closed as configured", asy
         assert.equal(res.status, mode === "open" ? 200 : 503, mode);
         if (mode === "closed") assert.equal(res.headers.get("Retry-After"), "1");
         await res.body?.cancel();
-        assert.ok(logs.some((l) => l.msg === "limiter failed" && l.limiter === "broken"));
+        assert.ok(
+          logs.some((l) =>
+            l.msg === "store failed" && l.purpose === "limit" && l.store === "broken"
+          ),
+        );
         assert.equal(logs.find((l) => l.msg === "request")?.limiter, `failed-${mode}`);
       },
     );

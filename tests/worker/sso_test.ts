@@ -208,7 +208,8 @@ Deno.test("sso: login, callback, a call with the session, logout", async () => {
       method: "POST",
       headers: { Cookie: sessionCookie },
     });
-    assert.equal(out.status, 204);
+    assert.equal(out.status, 200);
+    assert.deepEqual(await out.json(), { ended: "all", characterId: CHARACTER_ID });
     assert.equal(sso.counters.revokeRequests, 1);
     assert.equal(await gw.deps.auth!.values.get(`token:${CHARACTER_ID}`), undefined);
     const after = await gw.app.request(SKILLS, { headers: { Cookie: sessionCookie } });
@@ -224,6 +225,55 @@ Deno.test("sso: login, callback, a call with the session, logout", async () => {
     for (const secret of [code, SESSION_SECRET, cookiesOf(done)["__Host-esikit_session"], "eyJ"]) {
       assert.ok(!logs.includes(secret), "no code, token, cookie or secret in the logs");
     }
+  });
+});
+
+Deno.test("sso: logout ends every session of the character, wherever it was started", async (t) => {
+  await withRig({ ...loginEnv, SESSION_TTL: "1 d" }, async (rig) => {
+    const { gw } = rig;
+    const logIn = async () => {
+      const { callback, cookies } = await startLogin(rig);
+      const done = await gw.app.request(callback, { headers: { Cookie: cookieHeader(cookies) } });
+      assert.equal(done.status, 302, await done.clone().text());
+      return cookieHeader({ "__Host-esikit_session": cookiesOf(done)["__Host-esikit_session"] });
+    };
+    const call = async (cookie: string) => {
+      const res = await gw.app.request(SKILLS, { headers: { Cookie: cookie } });
+      await res.body?.cancel();
+      return res.status;
+    };
+    const logOut = (cookie: string, query = "") =>
+      gw.app.request(`/auth/logout${query}`, { method: "POST", headers: { Cookie: cookie } });
+
+    await t.step("scope=session ends this browser's session only", async () => {
+      const here = await logIn();
+      const there = await logIn();
+      const out = await logOut(here, "?scope=session");
+      assert.equal(out.status, 200);
+      assert.deepEqual(await out.json(), { ended: "session", characterId: CHARACTER_ID });
+      assert.deepEqual([await call(here), await call(there)], [401, 200]);
+      assert.equal(rig.sso.counters.revokeRequests, 0, "the tokens are kept for the others");
+    });
+
+    await t.step("by default every session ends, and stays ended after a new login", async () => {
+      const mine = await logIn();
+      const stolen = await logIn(); // a copied cookie, in another browser
+      assert.deepEqual([await call(mine), await call(stolen)], [200, 200]);
+      const out = await logOut(mine);
+      assert.equal(out.status, 200);
+      assert.deepEqual(await out.json(), { ended: "all", characterId: CHARACTER_ID });
+      assert.equal(await call(stolen), 401);
+      const again = await logIn();
+      assert.deepEqual([await call(again), await call(stolen), await call(mine)], [200, 401, 401]);
+    });
+
+    await t.step("the stored tokens expire with the sessions", async () => {
+      await logIn();
+      const key = `token:${CHARACTER_ID}`;
+      assert.ok(await gw.deps.auth!.values.get(key));
+      await rig.clock.advance(86_400_000 + 1);
+      assert.equal(await gw.deps.auth!.values.get(key), undefined);
+    });
   });
 });
 

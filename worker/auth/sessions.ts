@@ -1,13 +1,15 @@
 /**
  * Worker sessions: a random id in a signed cookie, the character it belongs
  * to in the shared store. Ending a session deletes the record, so a copied
- * cookie dies with it.
+ * cookie dies with it; ending a character's sessions everywhere replaces the
+ * character's generation, so every session started before (a stolen cookie
+ * in another browser too) stops being found.
  *
  * @module
  */
 
 import { randomToken } from "../../src/sso/pkce.ts";
-import type { ValueStore } from "../stores.ts";
+import type { ValueStore } from "../stores/types.ts";
 
 /** The session cookie's name, without the `__Host-` prefix Hono adds. */
 export const SESSION_COOKIE = "esikit_session";
@@ -22,16 +24,29 @@ export interface SessionsOptions {
   ttlMs: number;
 }
 
+/** A session found: its character. */
+export interface SessionRecord {
+  /** The character the session belongs to. */
+  characterId: number;
+}
+
 /**
  * Creates, finds and ends sessions.
+ *
+ * A session's record is `<characterId>.<generation>`; the character's
+ * current generation is kept beside it (`session-generation:<characterId>`,
+ * refreshed at every login, so it outlives every session of it). A session
+ * is found only while its generation is the character's current one.
  *
  * @example
  * ```ts
  * import { Sessions } from "./sessions.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * const sessions = new Sessions({ store: new MemoryStore(), ttlMs: 86_400_000 });
  * const id = await sessions.create(2112625428);
  * await sessions.find(id); // 2112625428
+ * await sessions.endAll(2112625428);
+ * await sessions.find(id); // undefined
  * ```
  */
 export class Sessions {
@@ -52,8 +67,12 @@ export class Sessions {
    * @returns The session id, for the cookie.
    */
   async create(characterId: number): Promise<string> {
+    const generationKey = `session-generation:${characterId}`;
+    const generation = await this.#store.get(generationKey) ?? randomToken(12);
+    // Kept as long as the newest session can live.
+    await this.#store.set(generationKey, generation, this.ttlMs);
     const id = randomToken(32);
-    await this.#store.set(`session:${id}`, String(characterId), this.ttlMs);
+    await this.#store.set(`session:${id}`, `${characterId}.${generation}`, this.ttlMs);
     return id;
   }
 
@@ -61,21 +80,35 @@ export class Sessions {
    * The character of a session.
    *
    * @param id The session id.
-   * @returns The character id, or `undefined` when the session is unknown or over.
+   * @returns The character id, or `undefined` when the session is unknown, over or ended.
    */
   async find(id: string): Promise<number | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
     const value = await this.#store.get(`session:${id}`);
-    const characterId = Number(value);
-    return value !== undefined && Number.isSafeInteger(characterId) ? characterId : undefined;
+    if (value === undefined) return undefined;
+    const [character, generation] = value.split(".");
+    const characterId = Number(character);
+    if (!/^\d{1,16}$/.test(character) || !Number.isSafeInteger(characterId)) return undefined;
+    const current = await this.#store.get(`session-generation:${characterId}`);
+    // A record from before generations (no ".") stands until the character logs in or out.
+    return generation === current ? characterId : undefined;
   }
 
   /**
-   * Ends a session.
+   * Ends one session.
    *
    * @param id The session id.
    */
   async end(id: string): Promise<void> {
     await this.#store.delete(`session:${id}`);
+  }
+
+  /**
+   * Ends every session of a character, wherever it was started.
+   *
+   * @param characterId The character.
+   */
+  async endAll(characterId: number): Promise<void> {
+    await this.#store.set(`session-generation:${characterId}`, randomToken(12), this.ttlMs);
   }
 }

@@ -20,18 +20,17 @@ import {
   requestTarget,
   shorten,
 } from "../context.ts";
+import { hmacKey, SIGNATURE_SCHEME } from "../../src/signing/canonical.ts";
+import { verifyRequest } from "../../src/signing/verify.ts";
+import type { NonceStore } from "../stores/types.ts";
 import {
-  canonicalString,
-  hmacKey,
-  NONCE_PATTERN,
-  sha256Hex,
-  SIGNATURE_SCHEME,
-  SIGNATURE_WINDOW_MS,
-  verifySignature,
-} from "../signing.ts";
-import type { NonceStore } from "../stores.ts";
-import { STORE_TIMEOUT_MS, withDeadline } from "../store_deadline.ts";
+  reportStoreFailure,
+  STORE_TIMEOUT_MS,
+  storeUnavailable,
+  withDeadline,
+} from "../stores/deadline.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
+import { scrubError } from "../log/scrub.ts";
 import type { GatewayAuth } from "../routes/auth.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 
@@ -90,7 +89,7 @@ export const remoteAddress: ClientAddress = (c) => c.env?.remoteAddr?.hostname;
  * import { callerAuth } from "./caller_auth.ts";
  * import { loadConfig } from "../config.ts";
  * import { jsonLogger } from "../context.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0" });
  * new Hono().use(callerAuth({ config, nonces: new MemoryStore(), logger: jsonLogger }));
  * ```
@@ -114,6 +113,18 @@ export function callerAuth(
     return key;
   };
 
+  /** Refuses the caller's credentials: 401, counted by reason, marked for the failure limit. */
+  const refuse = (
+    c: Context<GatewayEnv>,
+    reason: string,
+    message: string,
+    headers: Record<string, string> = challenge,
+  ) => {
+    metrics?.authFailures.inc({ reason });
+    c.set("authFailure", reason);
+    return fail(c, 401, message, headers);
+  };
+
   return async function callerAuth(c, next) {
     let caller: Caller | undefined;
 
@@ -121,89 +132,54 @@ export function callerAuth(
     if (keyId !== undefined) {
       const apiKey = config.apiKeys.get(keyId);
       if (!apiKey) {
-        return fail(
+        return refuse(
           c,
-          401,
+          "key_unknown",
           `Cannot authenticate: API key "${shorten(keyId)}" is unknown`,
-          challenge,
         );
       }
-      const timestamp = c.req.header("X-Timestamp");
-      if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
-        return fail(
-          c,
-          401,
-          "Cannot authenticate: X-Timestamp is missing or not Unix time in seconds",
-          challenge,
-        );
-      }
-      if (Math.abs(clock.now() - Number(timestamp) * 1000) > SIGNATURE_WINDOW_MS) {
-        return fail(
-          c,
-          401,
-          `Cannot authenticate: X-Timestamp "${timestamp}" is more than 5 minutes from the gateway's clock`,
-          challenge,
-        );
-      }
-      const nonce = c.req.header("X-Nonce");
-      if (!nonce || !NONCE_PATTERN.test(nonce)) {
-        return fail(
-          c,
-          401,
-          "Cannot authenticate: X-Nonce is missing or not 16 to 64 characters of [A-Za-z0-9_-]",
-          challenge,
-        );
-      }
-      const signature = c.req.header("X-Signature");
-      if (!signature) return fail(c, 401, "Cannot authenticate: X-Signature is missing", challenge);
       const { path, query } = requestTarget(c);
-      const canonical = canonicalString({
-        method: c.req.method,
-        pathAndQuery: path + query,
-        timestamp,
-        nonce,
-        bodySha256: await sha256Hex(c.get("body")),
-      });
-      if (!await verifySignature(await keyFor(keyId, apiKey.secret), canonical, signature)) {
-        metrics?.authFailures.inc({ reason: "signature" });
-        return fail(c, 401, "Cannot authenticate: the signature does not match", challenge);
-      }
+      const verified = await verifyRequest(
+        {
+          method: c.req.method,
+          pathAndQuery: path + query,
+          body: c.get("body"),
+          timestamp: c.req.header("X-Timestamp"),
+          nonce: c.req.header("X-Nonce"),
+          signature: c.req.header("X-Signature"),
+        },
+        await keyFor(keyId, apiKey.secret),
+        clock.now(),
+      );
+      if (!verified.ok) return refuse(c, verified.reason, verified.message);
+      const nonce = verified.nonce;
       let fresh = true;
       try {
-        // A signature stays valid for 5 minutes either side of its timestamp: remember its
-        // nonce for 10, so that the same signed request is accepted once.
+        // Remembered as long as any instance may accept the signature: the window either
+        // side of the timestamp plus the clock skew allowed between instances, both sides.
         fresh = await withDeadline(
-          nonces.claim(`nonce:${keyId}:${nonce}`, 2 * SIGNATURE_WINDOW_MS),
+          nonces.claim(`nonce:${keyId}:${nonce}`, verified.nonceTtlMs),
           "check the signature for replay",
           { ms: STORE_TIMEOUT_MS, clock },
         );
       } catch (error) {
-        metrics?.storeErrors.inc({ store: nonces.name, operation: "nonce" });
-        logger({
-          level: "warn",
-          msg: "nonce store failed",
-          store: nonces.name,
-          error: String(error),
-        });
+        reportStoreFailure("nonce", error, { logger, metrics, store: nonces.name });
         if (config.onStoreError === "closed") {
           return fail(
             c,
             503,
             "Cannot check the signature for replay now: the store is unavailable",
+            { "Retry-After": "1" },
           );
         }
       }
-      if (!fresh) {
-        metrics?.authFailures.inc({ reason: "replay" });
-        return fail(c, 401, "Cannot authenticate: the nonce was already used", challenge);
-      }
+      if (!fresh) return refuse(c, "replay", "Cannot authenticate: the nonce was already used");
       caller = { id: `key:${keyId}`, tier: apiKey.tier, apiKey: keyId };
     } else if (config.requireApiKey) {
-      return fail(
+      return refuse(
         c,
-        401,
+        "key_missing",
         "Cannot proxy: this gateway needs an API key (X-Api-Key, X-Timestamp and X-Signature)",
-        challenge,
       );
     }
 
@@ -211,13 +187,11 @@ export function callerAuth(
     if (authorization !== undefined) {
       const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization);
       if (!bearer) {
-        return fail(
+        return refuse(
           c,
-          401,
+          "bearer_malformed",
           "Cannot use the Authorization header: expected `Bearer <EVE access token>`",
-          {
-            "WWW-Authenticate": "Bearer",
-          },
+          { "WWW-Authenticate": "Bearer" },
         );
       }
       if (!verifyToken) {
@@ -232,14 +206,13 @@ export function callerAuth(
         character = await verifyToken(bearer[1]);
       } catch (error) {
         if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") {
-          metrics?.authFailures.inc({ reason: "token_invalid" });
           // The verifier's message says what failed ("Cannot verify the access token: …").
-          return fail(c, 401, (error as Error).message, {
+          return refuse(c, "token_invalid", (error as Error).message, {
             "WWW-Authenticate": 'Bearer error="invalid_token"',
           });
         }
         metrics?.authFailures.inc({ reason: "token_unverifiable" });
-        logger({ level: "error", msg: "token verification failed", error: String(error) });
+        logger({ level: "error", msg: "token verification failed", error: scrubError(error) });
         return fail(c, 503, "Cannot verify the access token now; try again later");
       }
       caller = caller ? { ...caller, character, token: bearer[1] } : {
@@ -257,18 +230,20 @@ export function callerAuth(
       if (session) {
         let found: Caller | undefined;
         try {
-          found = await sessionCaller(auth, session, config, logger);
-        } catch {
-          metrics?.storeErrors.inc({ store: "sessions", operation: "session" });
-          return fail(c, 503, "Cannot read the session now: the store is unavailable", {
-            "Retry-After": "1",
-          });
+          found = await sessionCaller(auth, session, config);
+        } catch (error) {
+          const report = { logger, metrics, store: "sessions" };
+          return storeUnavailable(c, "session", error, report, "read the session");
         }
         if (!found) {
-          metrics?.authFailures.inc({ reason: "session_invalid" });
-          return fail(c, 401, "Cannot use the session: it has ended; log in again", {
-            "WWW-Authenticate": "Bearer",
-          });
+          return refuse(
+            c,
+            "session_invalid",
+            "Cannot use the session: it has ended; log in again",
+            {
+              "WWW-Authenticate": "Bearer",
+            },
+          );
         }
         caller = caller
           ? { ...caller, character: found.character, tokenSource: found.tokenSource }
@@ -311,8 +286,23 @@ export function addressCaller(
   };
 }
 
-/** The anonymous caller at the request's address. */
-function addressOf(c: Context<GatewayEnv>, hops: number, clientAddress: ClientAddress): Caller {
+/**
+ * The anonymous caller at the request's address.
+ *
+ * @param c The context.
+ * @param hops The trusted proxy hops (`TRUST_PROXY`).
+ * @param clientAddress The runtime's view of the address.
+ * @returns The caller `ip:<address>` in the anonymous tier.
+ * @example
+ * ```ts ignore
+ * addressOf(c, 0, remoteAddress).id; // "ip:127.0.0.1"
+ * ```
+ */
+export function addressOf(
+  c: Context<GatewayEnv>,
+  hops: number,
+  clientAddress: ClientAddress,
+): Caller {
   return { id: `ip:${clientIp(c, hops, clientAddress) ?? "unknown"}`, tier: "anonymous" };
 }
 
@@ -332,7 +322,6 @@ async function sessionCaller(
   auth: Pick<GatewayAuth, "sessions" | "tokens">,
   session: string,
   config: Pick<GatewayConfig, "tiers">,
-  logger: Logger,
 ): Promise<Caller | undefined> {
   let characterId: number | undefined;
   let character: TokenIdentity;
@@ -342,7 +331,6 @@ async function sessionCaller(
     character = await auth.tokens.identity(characterId);
   } catch (error) {
     if ((error as { code?: string })?.code === "ERR_TOKEN_INVALID") return undefined;
-    logger({ level: "error", msg: "session lookup failed", error: String(error) });
     throw error;
   }
   return {

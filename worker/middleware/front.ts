@@ -11,7 +11,7 @@ import type { MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import type { GatewayEnv, Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { logRequest } from "./request_log.ts";
+import { logRequest } from "../log/request_log.ts";
 import { isSecured, SECURE_HEADERS } from "./secure_headers.ts";
 
 /** Options of {@link front}. */

@@ -11,8 +11,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter.ts";
+import { type CallerLimiter, type LimitResult, NO_PENDING } from "../limiter/types.ts";
 import { isSecured } from "./secure_headers.ts";
+import { reportStoreFailure } from "../stores/deadline.ts";
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
@@ -40,8 +41,8 @@ export interface RateLimitOptions {
  * ```ts
  * import { Hono } from "hono";
  * import { rateLimit } from "./rate_limit.ts";
- * import { embeddedLimiter } from "../limiter.ts";
- * import { MemoryStore } from "../stores.ts";
+ * import { embeddedLimiter } from "../limiter/embedded.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * import { jsonLogger } from "../context.ts";
  * const limiter = embeddedLimiter({
  *   store: new MemoryStore(),
@@ -61,8 +62,7 @@ export function rateLimit(
       if (result.pending !== NO_PENDING) waitUntil(c, result.pending);
       if (result.reason === "timeout") throw new Error("the limiter's store timed out");
     } catch (error) {
-      metrics?.storeErrors.inc({ store: limiter.name, operation: "limit" });
-      logger({ level: "warn", msg: "limiter failed", limiter: limiter.name, error: String(error) });
+      reportStoreFailure("limit", error, { logger, metrics, store: limiter.name });
       c.get("log").limiter = `failed-${onStoreError}`;
       if (onStoreError === "closed") {
         return fail(c, 503, "Cannot admit the request now: the rate limiter is unavailable", {

@@ -3,14 +3,16 @@
  * browser to the SSO (PKCE, signed short-lived single-use `state`),
  * `GET /auth/callback` exchanges the code, verifies and stores the tokens
  * (encrypted, through the `TokenManager`) and starts a session (a signed
- * `__Host-` cookie), `POST /auth/logout` revokes and forgets. Calls to
+ * `__Host-` cookie), `POST /auth/logout` ends every session of the character
+ * and revokes its tokens (`?scope=session`: this session only). Calls to
  * `/esi/*` with the session cookie then use the character's stored,
- * auto-refreshed token.
+ * auto-refreshed token. A store that fails or passes its deadline is a 503
+ * with `Retry-After` (see `stores/deadline.ts`).
  *
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { EveSso } from "../../src/sso/eve_sso.ts";
 import type { TokenManager } from "../../src/sso/token_manager.ts";
@@ -19,8 +21,12 @@ import { type Clock, systemClock } from "../../src/clock.ts";
 import { readState, signState, stateKey } from "../auth/login_state.ts";
 import { checkReturnTo } from "../auth/return_to.ts";
 import { LOGIN_COOKIE, SESSION_COOKIE, type Sessions } from "../auth/sessions.ts";
+import { EsiError } from "../../src/errors.ts";
 import { fail, type GatewayEnv, type Logger, shorten } from "../context.ts";
-import type { ValueStore } from "../stores.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import type { ValueStore } from "../stores/types.ts";
+import { type StorePurpose, storeUnavailable } from "../stores/deadline.ts";
+import { scrubError } from "../log/scrub.ts";
 
 /** What the login routes need. */
 export interface GatewayAuth {
@@ -44,6 +50,8 @@ export interface AuthRoutesOptions {
   auth: GatewayAuth;
   /** Where failures are reported. */
   logger: Logger;
+  /** Counts store failures. */
+  metrics?: GatewayMetrics;
   /**
    * The clock states expire by.
    * @default systemClock
@@ -74,11 +82,14 @@ interface LoginRecord {
  * ```
  */
 export function authRoutes(
-  { auth, logger, clock = systemClock }: AuthRoutesOptions,
+  { auth, logger, metrics, clock = systemClock }: AuthRoutesOptions,
 ): Hono<GatewayEnv> {
   const { sso, tokens, sessions, values, secret, returnOrigins } = auth;
   const key = stateKey(secret);
   const app = new Hono<GatewayEnv>();
+  const report = { logger, metrics, store: values.name };
+  const unavailable = (c: Context, purpose: StorePurpose, error: unknown, action: string) =>
+    storeUnavailable(c, purpose, error, report, action);
 
   app.get("/auth/login", async function login(c) {
     const scopes = [
@@ -107,11 +118,15 @@ export function authRoutes(
     try {
       ({ url, codeVerifier } = await sso.authorize({ scopes, state }));
     } catch (error) {
-      logger({ level: "error", msg: "sso authorize failed", error: String(error) });
+      logger({ level: "error", msg: "sso authorize failed", error: scrubError(error) });
       return fail(c, 502, "Cannot log in now: the SSO does not answer");
     }
     const record: LoginRecord = { v: codeVerifier, r: returnTo };
-    await values.set(`login:${nonce}`, JSON.stringify(record), LOGIN_TTL_MS);
+    try {
+      await values.set(`login:${nonce}`, JSON.stringify(record), LOGIN_TTL_MS);
+    } catch (error) {
+      return unavailable(c, "login", error, "log in");
+    }
     await setSignedCookie(c, LOGIN_COOKIE, nonce, secret, {
       prefix: "host",
       httpOnly: true,
@@ -138,7 +153,12 @@ export function authRoutes(
     if (bound !== state.nonce) {
       return fail(c, 400, "Cannot log in: the login was started in another browser");
     }
-    const stored = await values.take(`login:${state.nonce}`);
+    let stored: string | undefined;
+    try {
+      stored = await values.take(`login:${state.nonce}`);
+    } catch (error) {
+      return unavailable(c, "callback", error, "log in");
+    }
     if (stored === undefined) {
       return fail(c, 400, "Cannot log in: the state was already used or has expired");
     }
@@ -146,15 +166,22 @@ export function authRoutes(
     const record = JSON.parse(stored) as LoginRecord;
 
     let characterId: number;
+    let session: string;
     try {
       const granted = await sso.exchangeCode(code, { codeVerifier: record.v });
       characterId = (await tokens.add(granted)).characterId;
+      session = await sessions.create(characterId);
     } catch (error) {
-      const code = (error as { code?: string })?.code;
-      logger({ level: "warn", msg: "sso login failed", code, error: String(error) });
+      // The module's errors are the SSO's; anything else came from the store.
+      if (!(error instanceof EsiError)) return unavailable(c, "callback", error, "log in");
+      logger({
+        level: "warn",
+        msg: "sso login failed",
+        code: error.code,
+        error: scrubError(error),
+      });
       return fail(c, 502, "Cannot log in: the SSO refused the code or its token did not verify");
     }
-    const session = await sessions.create(characterId);
     await setSignedCookie(c, SESSION_COOKIE, session, secret, {
       prefix: "host",
       httpOnly: true,
@@ -167,21 +194,41 @@ export function authRoutes(
 
   app.post("/auth/logout", async function logout(c) {
     c.header("Cache-Control", "no-store");
+    const scope = c.req.query("scope") ?? "all";
+    if (scope !== "all" && scope !== "session") {
+      return fail(
+        c,
+        400,
+        `Cannot log out: scope "${shorten(scope, 32)}" is not "all" or "session"`,
+      );
+    }
     const session = await getSignedCookie(c, secret, SESSION_COOKIE, "host");
+    // The cookie goes whatever happens next: this browser is logged out.
     deleteCookie(c, SESSION_COOKIE, { prefix: "host", path: "/", secure: true });
-    if (!session) return c.body(null, 204);
-    const characterId = await sessions.find(session);
-    await sessions.end(session);
-    if (characterId !== undefined) {
+    if (!session) return c.json({ ended: "none" });
+    let characterId: number | undefined;
+    try {
+      characterId = await sessions.find(session);
+      await sessions.end(session);
+      if (characterId === undefined) return c.json({ ended: "none" });
+      if (scope === "session") return c.json({ ended: "session", characterId });
+      await sessions.endAll(characterId);
+    } catch (error) {
+      return unavailable(c, "logout", error, "log out");
+    }
+    try {
+      await tokens.revoke(characterId);
+    } catch (error) {
+      if (!(error instanceof EsiError)) return unavailable(c, "logout", error, "log out");
+      // Forgotten here even if the SSO did not take the revocation.
+      logger({ level: "warn", msg: "sso revoke failed", error: scrubError(error) });
       try {
-        await tokens.revoke(characterId);
-      } catch (error) {
-        // Forgotten here even if the SSO did not take the revocation.
-        logger({ level: "warn", msg: "sso revoke failed", error: String(error) });
         await tokens.delete(characterId);
+      } catch (error) {
+        return unavailable(c, "logout", error, "log out");
       }
     }
-    return c.body(null, 204);
+    return c.json({ ended: "all", characterId });
   });
 
   return app;

@@ -1,55 +1,17 @@
 /**
- * Limiting the gateway's own callers. With Upstash, `@upstash/ratelimit`
- * does it; without, the embedded limiter runs the same algorithms (Upstash's
+ * The embedded limiter: without Upstash (where `@upstash/ratelimit` limits,
+ * see `upstash.ts`), it runs the same algorithms (Upstash's
  * weighted sliding window, or a fixed window) over memory or Deno KV and
  * answers in the same shape, so the middleware cannot tell them apart.
  *
  * @module
  */
 
-import { Ratelimit } from "@upstash/ratelimit";
-import type { Redis } from "@upstash/redis";
-import { type Clock, systemClock } from "../src/clock.ts";
-import type { TierLimit } from "./config.ts";
-import type { WindowStore } from "./stores.ts";
-import { STORE_TIMEOUT_MS, withDeadline } from "./store_deadline.ts";
-
-/** A limit decision, in `@upstash/ratelimit`'s shape. */
-export interface LimitResult {
-  /** Whether the request may pass. */
-  success: boolean;
-  /** The requests allowed per window. */
-  limit: number;
-  /** The requests left in the window. */
-  remaining: number;
-  /** When the window resets, in epoch milliseconds. */
-  reset: number;
-  /** Background work to hand to `waitUntil` where the runtime has it. */
-  pending: Promise<unknown>;
-  /** Set when the decision was not made by the store (`"timeout"`: the store was too slow). */
-  reason?: string;
-}
-
-/**
- * The `pending` of a decision with no background work: the middleware skips
- * handing it to `waitUntil`.
- */
-export const NO_PENDING: Promise<unknown> = Promise.resolve();
-
-/** Decides whether a caller may make one more request. */
-export interface CallerLimiter {
-  /** A name for logs and `/readyz`. */
-  readonly name: string;
-  /**
-   * Counts one request of a caller against its tier.
-   *
-   * @param identifier Who: `key:<id>`, `char:<id>` or `ip:<address>`.
-   * @param tier The tier's name.
-   * @returns The decision.
-   * @throws When the store fails (the middleware fails open or closed, as configured).
-   */
-  limit(identifier: string, tier: string): Promise<LimitResult>;
-}
+import { type Clock, systemClock } from "../../src/clock.ts";
+import type { TierLimit } from "../config.ts";
+import type { WindowStore } from "../stores/types.ts";
+import { STORE_TIMEOUT_MS, withDeadline } from "../stores/deadline.ts";
+import { type CallerLimiter, type LimitResult, NO_PENDING, tierOf } from "./types.ts";
 
 /** Options of {@link embeddedLimiter}. */
 export interface EmbeddedLimiterOptions {
@@ -115,8 +77,8 @@ interface Slot {
  * @returns The limiter.
  * @example
  * ```ts
- * import { embeddedLimiter } from "./limiter.ts";
- * import { MemoryStore } from "./stores.ts";
+ * import { embeddedLimiter } from "./embedded.ts";
+ * import { MemoryStore } from "../stores/memory.ts";
  * const limiter = embeddedLimiter({
  *   store: new MemoryStore(),
  *   tiers: { anonymous: { limit: 2, window: "60 s", windowMs: 60_000, algorithm: "sliding" } },
@@ -250,74 +212,4 @@ function forgetSlots(slots: Map<string, Slot>, now: number): void {
     if (slots.size < MAX_SLOTS * 0.9) break;
     if (!slot.running) slots.delete(key);
   }
-}
-
-/** Options of {@link upstashLimiter}. */
-export interface UpstashLimiterOptions {
-  /** The `@upstash/redis` client. */
-  redis: Redis;
-  /** The tiers by name. */
-  tiers: Readonly<Record<string, TierLimit>>;
-  /**
-   * The first part of every key.
-   * @default "esikit-ratelimit"
-   */
-  prefix?: string;
-  /**
-   * After this many milliseconds without an answer from Redis, `@upstash/ratelimit`
-   * lets the request through with `reason: "timeout"`; 0 waits for ever.
-   * @default 1000
-   */
-  timeoutMs?: number;
-}
-
-/**
- * A limiter on `@upstash/ratelimit`: one `Ratelimit` per tier, created once
- * so that its ephemeral cache of blocked callers lives as long as the isolate.
- *
- * @param options The Redis client, tiers, key prefix and timeout.
- * @returns The limiter.
- * @example
- * ```ts ignore
- * import { Redis } from "@upstash/redis";
- * import { upstashLimiter } from "./limiter.ts";
- * const limiter = upstashLimiter({
- *   redis: new Redis({ url: "https://…", token: "…" }),
- *   tiers: { anonymous: { limit: 60, window: "60 s", windowMs: 60_000, algorithm: "sliding" } },
- * });
- * ```
- */
-export function upstashLimiter(
-  { redis, tiers, prefix = "esikit-ratelimit", timeoutMs = 1_000 }: UpstashLimiterOptions,
-): CallerLimiter {
-  const limiters = new Map<string, Ratelimit>();
-  for (const [name, tier] of Object.entries(tiers)) {
-    limiters.set(
-      name,
-      new Ratelimit({
-        redis,
-        limiter: tier.algorithm === "fixed"
-          ? Ratelimit.fixedWindow(tier.limit, tier.window)
-          : Ratelimit.slidingWindow(tier.limit, tier.window),
-        prefix: `${prefix}:${name}`,
-        ephemeralCache: new Map(),
-        timeout: timeoutMs,
-        analytics: false,
-        enableTelemetry: false,
-      }),
-    );
-  }
-  return {
-    name: "upstash",
-    limit(identifier: string, tierName: string): Promise<LimitResult> {
-      tierOf(tiers, tierName);
-      return limiters.get(tierName)!.limit(identifier);
-    },
-  };
-}
-
-function tierOf(tiers: Readonly<Record<string, TierLimit>>, name: string): TierLimit {
-  const tier = Object.hasOwn(tiers, name) ? tiers[name] : undefined;
-  if (!tier) throw new Error(`Cannot limit a caller: tier "${name}" is not configured`);
-  return tier;
 }

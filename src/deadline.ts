@@ -1,22 +1,31 @@
 /**
- * Deadlines on the shared store: a store that hangs must not hold the
- * gateway's callers with it. Past the deadline the call fails like any store
- * failure, and the gateway fails open or closed as configured; the store's
- * own call goes on.
+ * One deadline for every store call: a store that hangs must not hold the
+ * callers waiting on it. Past the deadline the wait fails with
+ * {@link StoreTimeoutError} like any store failure, and the caller applies
+ * its policy (fail open or closed); the store's own call goes on.
  *
  * @module
  */
 
-import type { Clock } from "../src/clock.ts";
-import { raceAbort } from "../src/sso/abort.ts";
+import type { Clock } from "./clock.ts";
+import { raceAbort } from "./sso/abort.ts";
 
 /**
- * How long the gateway waits for its store on a caller's behalf (the same as
- * `@upstash/ratelimit`'s default timeout).
+ * How long a caller waits for a shared store by default, in milliseconds
+ * (the same as `@upstash/ratelimit`'s default timeout).
  */
 export const STORE_TIMEOUT_MS = 1_000;
 
-/** The store did not answer in time. */
+/**
+ * The store did not answer in time.
+ *
+ * @example
+ * ```ts
+ * import { StoreTimeoutError } from "./deadline.ts";
+ * new StoreTimeoutError("read a session", 1_000).message;
+ * // "Cannot read a session: the store did not answer within 1000 ms"
+ * ```
+ */
 export class StoreTimeoutError extends Error {
   /**
    * Creates the error.
@@ -30,25 +39,33 @@ export class StoreTimeoutError extends Error {
   }
 }
 
+/** A deadline: how long, on which clock. */
+export interface Deadline {
+  /** Milliseconds; 0 waits for ever. */
+  ms: number;
+  /** The clock the deadline is counted on. */
+  clock: Clock;
+}
+
 /**
  * Waits for a store call until `ms` have passed on the clock.
  *
  * @param work The store call.
- * @param what What it asks of the store, for the error.
- * @param options The deadline (0: none) and the clock it is counted on.
+ * @param what What it asks of the store, for the error (`"read a session"`).
+ * @param deadline How long, and on which clock.
  * @returns What the call resolves to.
  * @throws {StoreTimeoutError} When the deadline passes first.
  * @example
  * ```ts
- * import { withDeadline } from "./store_deadline.ts";
- * import { systemClock } from "../src/clock.ts";
+ * import { withDeadline } from "./deadline.ts";
+ * import { systemClock } from "./clock.ts";
  * await withDeadline(Promise.resolve(1), "read a value", { ms: 1_000, clock: systemClock }); // 1
  * ```
  */
 export async function withDeadline<T>(
   work: Promise<T>,
   what: string,
-  { ms, clock }: { ms: number; clock: Clock },
+  { ms, clock }: Deadline,
 ): Promise<T> {
   if (ms <= 0) return await work;
   const settled = new AbortController();
