@@ -8,7 +8,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import { raceAbort } from "./sso/abort.ts";
+import { deadline, DeadlineError } from "./http/timeout.ts";
 
 /**
  * How long a caller waits for a shared store by default, in milliseconds
@@ -67,16 +67,9 @@ export async function withDeadline<T>(
   what: string,
   { ms, clock }: Deadline,
 ): Promise<T> {
-  if (ms <= 0) return await work;
-  const settled = new AbortController();
-  const late = new AbortController();
-  clock.sleep(ms, settled.signal).then(
-    () => late.abort(new StoreTimeoutError(what, ms)),
-    () => {}, // settled in time
-  );
   try {
-    return await raceAbort(work, late.signal);
-  } finally {
-    settled.abort();
+    return await deadline(work, ms, clock);
+  } catch (error) {
+    throw error instanceof DeadlineError ? new StoreTimeoutError(what, ms) : error;
   }
 }

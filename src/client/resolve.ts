@@ -9,7 +9,7 @@
 import { MemoryCache } from "../cache/memory.ts";
 import { systemClock } from "../clock.ts";
 import { EsiRequestError } from "../errors.ts";
-import { hmacKey } from "../gateway/signing.ts";
+import { hmacKey } from "../signing/canonical.ts";
 import { assertExtraHeaders, assertValidHeaders } from "../http/headers.ts";
 import { Flights } from "../http/flights.ts";
 import { resolveRetryPolicy } from "../http/retry.ts";

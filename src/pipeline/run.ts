@@ -20,7 +20,7 @@ import { assertValidHeaders, isManagedHeader } from "../http/headers.ts";
 import { redactUrl } from "../http/url.ts";
 import type { LimitSubject } from "../limits/limits.ts";
 import { emit } from "../observe/hooks.ts";
-import { signatureHeaders } from "../gateway/signing.ts";
+import { signatureHeaders } from "../signing/sign.ts";
 import { admit } from "./admit.ts";
 import { answer } from "./answer.ts";
 import { fromEntry, isFresh, lookup, staleOnError } from "./cache_step.ts";
