@@ -15,7 +15,7 @@ read -r -a esbuild <<<"${ESIKIT_ESBUILD:-npx -y esbuild@0.28}"
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-deno bundle --quiet --platform=deno -o "$dir/deno.mjs" tests/support/agnostic.ts
+deno bundle --quiet --frozen --platform=deno -o "$dir/deno.mjs" tests/support/agnostic.ts
 "${esbuild[@]}" "$dir/deno.mjs" --log-level=warning --format=esm --platform=node \
   --target=node22 --outfile="$dir/agnostic.mjs"
 
