@@ -13,6 +13,7 @@ import "../cache/memory_conformance_test.ts";
 import "../cache/memory_lru_test.ts";
 import "../client_test.ts";
 import "../client_token_test.ts";
+import "../gateway/signing_test.ts";
 import "../http/flights_test.ts";
 import "../http/freshness_test.ts";
 import "../http/headers_test.ts";
