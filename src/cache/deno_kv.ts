@@ -112,6 +112,9 @@ export interface DenoKvCacheOptions {
  * limit, read back whole or not at all), expiry checked on read, KV failures
  * reported through `hooks.storeError` and read as misses.
  *
+ * Deno KV is unstable in Deno 2: run with `deno run --unstable-kv`, or put
+ * `"unstable": ["kv"]` in your `deno.json` (Deno Deploy has it on).
+ *
  * @example On disk, closed when done
  * ```ts
  * import { EsiClient } from "@esikit/esi";

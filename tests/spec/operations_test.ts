@@ -13,7 +13,7 @@ import {
   renderScopes,
 } from "../../src/spec/generate.ts";
 
-const specUrl = new URL("../../../shared/esi/openapi-3.0.json", import.meta.url);
+const specUrl = new URL("../../spec/openapi.json", import.meta.url);
 // deno-lint-ignore no-explicit-any
 const spec: any = JSON.parse(await Deno.readTextFile(specUrl));
 const table = operations as Readonly<Record<string, OperationMeta>>;
