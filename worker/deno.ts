@@ -130,8 +130,7 @@ export interface RunningGateway {
 
 interface Simulator {
   url: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -180,8 +179,8 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
   let simulator: Simulator | undefined;
   if (upstreamMode === "simulator") {
     const { EsiSimulator } = await import("../src/testing/mod.ts");
-    simulator = new EsiSimulator();
-    await simulator.start();
+    const { serve } = await import("../src/testing/deno.ts");
+    simulator = await serve(new EsiSimulator());
     env = { ...env, ESI_BASE_URL: simulator.url };
   }
   const config = loadConfig(env, defaults);
@@ -218,7 +217,7 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
         if (!signal?.aborted) await server.shutdown();
         await server.finished;
         kv.close();
-        await simulator?.stop();
+        await simulator?.close();
       })();
       return closed;
     },

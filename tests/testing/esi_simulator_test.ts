@@ -6,6 +6,7 @@ import {
   type EsiSimulatorOptions,
   FakeClock,
 } from "../../src/testing/mod.ts";
+import { serve as serveOnDeno } from "../../src/testing/deno.ts";
 import { SsoSimulator } from "../../src/testing/sso_simulator.ts";
 
 const START = Date.UTC(2026, 6, 17, 12);
@@ -20,8 +21,8 @@ async function serve(
 ): Promise<{ sim: EsiSimulator; clock: FakeClock } & AsyncDisposable> {
   const clock = (options.clock as FakeClock | undefined) ?? new FakeClock({ start: START });
   const sim = new EsiSimulator({ ...options, clock });
-  await sim.start();
-  return { sim, clock, [Symbol.asyncDispose]: () => sim.stop() };
+  await serveOnDeno(sim);
+  return { sim, clock, [Symbol.asyncDispose]: () => sim.close() };
 }
 
 /** An unsigned access token as EVE's SSO shapes its claims. */
@@ -428,7 +429,7 @@ Deno.test("a hang answers nothing until the client aborts, and stop() still retu
   assert.equal(sim.stats.inFlight, 2);
   controller.abort();
   await assert.rejects(aborted, { name: "AbortError" });
-  await sim.stop();
+  await sim.close();
   // The one still hanging is released when the simulator stops.
   const res = await left;
   assert.equal(res.status, 503);
@@ -445,7 +446,7 @@ Deno.test("in handler mode a hang ends with the request's abort", async () => {
   await sim.waitForRequests(1);
   controller.abort(new DOMException("gave up", "AbortError"));
   await assert.rejects(pending, { name: "AbortError", message: "gave up" });
-  await sim.stop();
+  await sim.close();
 });
 
 Deno.test("malformed JSON is a well-framed 200 that does not parse", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import type { ErrorBudget, ErrorBudgetStore } from "../../src/limits/error_limit.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
 import { DenoKvBudgetStore, UpstashBudgetStore } from "../../worker/error_budget.ts";
 import { createGateway, type GatewayOptions } from "../../worker/gateway.ts";
@@ -47,7 +48,7 @@ async function twoInstancesShareOneBudget(
 ) {
   const clock = new FakeClock();
   const sim = new EsiSimulator({ clock, errorLimit: 10 });
-  await sim.start();
+  await serve(sim);
   try {
     sim.fault("GET /status", { statuses: [500], times: Infinity });
     const config = loadConfig({
@@ -89,7 +90,7 @@ async function twoInstancesShareOneBudget(
     assert.match((await res.json()).error, /error/i);
     assert.equal(sim.requests.length, 7, "B sent nothing");
   } finally {
-    await sim.stop();
+    await sim.close();
   }
 }
 
