@@ -178,10 +178,10 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
 
   let simulator: Simulator | undefined;
   if (upstreamMode === "simulator") {
-    const { EsiSimulator } = await import("../src/testing/mod.ts");
-    const { serve } = await import("../src/testing/deno.ts");
-    simulator = await serve(new EsiSimulator());
-    env = { ...env, ESI_BASE_URL: simulator.url };
+    const { startDemoUpstream } = await import("./demo.ts");
+    const demo = await startDemoUpstream(`http://${hostname}:${port}/auth/callback`, logger);
+    simulator = demo;
+    env = { ...env, ...demo.env, ESI_BASE_URL: demo.url };
   }
   const config = loadConfig(env, defaults);
   if (!env.ESI_USER_AGENT?.trim()) {

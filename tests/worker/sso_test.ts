@@ -49,7 +49,7 @@ async function withRig(env: Record<string, string>, fn: (rig: Rig) => Promise<vo
     const gw = createGateway({ config, clock, logger: (r) => logs.push(r) });
     await fn({ gw, esi, sso, clock, logs });
   } finally {
-    await esi.stop();
+    await esi.close();
     await sso.close();
   }
 }
