@@ -43,7 +43,8 @@ const SUBJECTS: [param: string, kind: EsiSimKind][] = [
   ["station_id", "station"],
 ];
 
-// A bare id list's items, by the route's last segment (`GET /alliances`).
+// An id list's items, by the list's name: a route's last segment (`GET /alliances`)
+// or a property's last word (`infested_solar_systems`).
 const LISTS: Record<string, EsiSimKind> = {
   alliances: "alliance",
   corporations: "corporation",
@@ -53,7 +54,25 @@ const LISTS: Record<string, EsiSimKind> = {
   systems: "solar_system",
   types: "inventory_type",
   characters: "character",
+  factions: "faction",
+  stations: "station",
 };
+const PARENTS: Record<string, EsiSimKind> = {
+  "station system_id": "solar_system",
+  "solar_system constellation_id": "constellation",
+  "constellation region_id": "region",
+};
+const listKind = (name: string): EsiSimKind | undefined => LISTS[name.split("_").pop()!];
+
+// Plausible ranges by a number's name: rates are fractions, standings and security small.
+function numberRange(name: string): [number, number] {
+  if (/rate|ratio|percent|factor|progress/.test(name)) return [0, 1];
+  if (/security|standing/.test(name)) return [-1, 1];
+  if (/price|isk|balance|amount|value|cost|collateral|reward|tax/.test(name)) {
+    return [0, 10_000_000];
+  }
+  return [0, 1000];
+}
 
 /**
  * Follows `$ref`s to the schema itself.
@@ -104,6 +123,9 @@ class Generator {
   #pool(kind: EsiSimKind): readonly number[] {
     const { world } = this.ctx;
     const subject = this.#subject;
+    if (kind === "corporation" && this.ctx.segment === "npccorps") {
+      return world.ids.corporation.filter((c) => c < 98_000_000);
+    }
     if (subject?.kind === "alliance" && kind === "corporation") {
       const members = world.ids.corporation.filter((c) => world.allianceOf(c) === subject.id);
       if (members.length) return members;
@@ -124,6 +146,10 @@ class Generator {
     if (kind === subject.kind && name === SUBJECTS.find(([, k]) => k === kind)?.[0]) {
       return subject.id;
     }
+    // The universe's hubs line up: the i-th station is in the i-th system, constellation, region.
+    const at = world.ids[subject.kind].indexOf(subject.id);
+    const parent = PARENTS[`${subject.kind} ${name}`];
+    if (at >= 0 && parent) return world.ids[parent][at];
     const corporation = subject.kind === "character"
       ? world.corporationOf(subject.id)
       : subject.kind === "corporation"
@@ -147,7 +173,7 @@ class Generator {
       case "integer":
         return this.integer(node, name, h);
       case "number":
-        return this.number(node, h);
+        return this.number(node, name, h);
       case "boolean":
         return (h & 1) === 1;
       case "string":
@@ -157,10 +183,19 @@ class Generator {
     }
   }
 
-  object(node: SchemaNode, h: number, depth: number): Record<string, unknown> {
+  object(node: SchemaNode, h: number, depth: number, own?: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const required = new Set(node.required ?? []);
+    // An item of a route's list (`/universe/factions`) is the thing its id names.
+    const ownKey = depth === 1 ? this.#ownKey(node) : undefined;
+    const ownId = ownKey === undefined
+      ? undefined
+      : own ?? this.ctx.world.pick(kindOf(ownKey)!, hash(h, ownKey));
     for (const [prop, schema] of Object.entries(node.properties ?? {})) {
+      if (ownId !== undefined && (prop === ownKey || prop === "name")) {
+        out[prop] = prop === "name" ? this.ctx.world.entity(ownId)?.name ?? `${ownId}` : ownId;
+        continue;
+      }
       // Deep optional branches are left out: the schema allows it and recursion stays bounded.
       if (depth > 3 && !required.has(prop)) continue;
       const related = depth === 0 ? this.#related(prop, kindOf(prop)) : undefined;
@@ -179,12 +214,26 @@ class Generator {
     return out;
   }
 
+  // The property naming a list item's own id: `faction_id` in `/universe/factions`.
+  #ownKey(node: SchemaNode): string | undefined {
+    const key = `${this.ctx.segment.replace(/s$/, "")}_id`;
+    const props = node.properties ?? {};
+    return Object.hasOwn(props, key) && Object.hasOwn(props, "name") && kindOf(key)
+      ? key
+      : undefined;
+  }
+
   array(node: SchemaNode, name: string, h: number, depth: number): unknown[] {
     const items = resolveSchema(node.items ?? {});
     const kind = items.type === "integer"
-      ? kindOf(name) ?? (depth === 0 ? LISTS[this.ctx.segment] : undefined)
+      ? kindOf(name) ?? listKind(depth === 0 ? this.ctx.segment : name)
       : undefined;
     let length = this.ctx.arrayLength ?? 3;
+    const ownKey = depth === 0 && items.type === "object" ? this.#ownKey(items) : undefined;
+    if (ownKey !== undefined) {
+      // One item per thing of the kind, each named.
+      return this.#pool(kindOf(ownKey)!).map((id, i) => this.object(items, hash(h, i), 1, id));
+    }
     if (kind !== undefined) {
       const pool = this.#pool(kind);
       // A route listing a kind lists all of it; elsewhere a few, all different.
@@ -217,16 +266,20 @@ class Generator {
 
   integer(node: SchemaNode, name: string, h: number): number {
     const kind = kindOf(name);
-    if (kind) return this.ctx.world.pick(kind, h);
+    if (kind) {
+      const pool = this.#pool(kind);
+      return pool[h % pool.length];
+    }
     let min = node.minimum ?? 0;
-    let max = node.maximum ?? (name.endsWith("_id") || name === "id" ? 2_000_000_000 : 1000);
+    let max = node.maximum ?? (name.endsWith("_id") || name === "id" ? 99_999_999 : 1000);
     if (min > max) [min, max] = [max, min];
     return min + (h % (max - min + 1));
   }
 
-  number(node: SchemaNode, h: number): number {
-    const min = node.minimum ?? 0;
-    const max = node.maximum ?? 1_000_000;
+  number(node: SchemaNode, name: string, h: number): number {
+    const [low, high] = numberRange(name);
+    const min = node.minimum ?? low;
+    const max = node.maximum ?? high;
     return Math.round((min + (h / 0xffffffff) * (max - min)) * 100) / 100;
   }
 
@@ -245,6 +298,7 @@ class Generator {
       }
     }
     if (name === "ticker") return hash(h).toString(36).slice(0, 4).toUpperCase();
+    if (name === "url") return `https://example.com/${h % 1000}`;
     const label = name ? name.replaceAll("_", " ") : "text";
     let text = `${label[0].toUpperCase()}${label.slice(1)} ${h % 1000}`;
     if (node.maxLength !== undefined) text = text.slice(0, node.maxLength);
