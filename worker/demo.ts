@@ -52,15 +52,21 @@ export async function startDemoUpstream(
     scopes: esiScopes,
     expiresIn: 86_400,
   });
-  const tokenFile = await Deno.makeTempFile({ prefix: "esikit-demo-token-" });
-  await Deno.writeTextFile(tokenFile, token + "\n", { mode: 0o600 });
-  logger({
-    level: "info",
-    msg: `demo: ${CHARACTER.name} (${CHARACTER.characterId}) is logged in through the SSO ` +
-      `simulator with every scope; call token routes with ` +
-      `-H "Authorization: Bearer $(cat ${tokenFile})"`,
-    tokenFile,
-  });
+  const who = `${CHARACTER.name} (${CHARACTER.characterId})`;
+  let tokenFile: string | undefined;
+  try {
+    tokenFile = await Deno.makeTempFile({ prefix: "esikit-demo-token-" });
+    await Deno.writeTextFile(tokenFile, token + "\n", { mode: 0o600 });
+    logger({
+      level: "info",
+      msg: `demo: ${who} is logged in through the SSO simulator with every scope; ` +
+        `call token routes with -H "Authorization: Bearer $(cat ${tokenFile})"`,
+      tokenFile,
+    });
+  } catch (error) {
+    // Where nothing may be written (a read-only deployment) the demo still serves public routes.
+    logger({ level: "warn", msg: `demo: cannot write ${who}'s token file: ${error}` });
+  }
   return {
     url: esi.url,
     env: {
@@ -69,7 +75,8 @@ export async function startDemoUpstream(
       EVE_SSO_METADATA_URL: sso.metadataUrl,
     },
     async close() {
-      await Promise.all([esi.close(), sso.close(), Deno.remove(tokenFile).catch(() => {})]);
+      const removed = tokenFile ? Deno.remove(tokenFile).catch(() => {}) : undefined;
+      await Promise.all([esi.close(), sso.close(), removed]);
     },
   };
 }
