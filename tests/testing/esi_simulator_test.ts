@@ -417,7 +417,7 @@ Deno.test("latency is spent on the simulator's clock", async () => {
   assert.equal(sim.requests[0].at, START);
 });
 
-Deno.test("a hang answers nothing until the client aborts, and stop() still returns", async () => {
+Deno.test("a hang answers nothing until the client aborts, and close() still returns", async () => {
   await using s = await serve();
   const { sim } = s;
   sim.fault("GET /status", { hang: true });
