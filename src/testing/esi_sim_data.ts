@@ -234,6 +234,24 @@ function ids(world: EsiSimWorld, body: unknown) {
   return out;
 }
 
+function affiliation(world: EsiSimWorld, body: unknown) {
+  if (
+    !Array.isArray(body) || body.length < 1 || body.length > 1000 ||
+    !body.every((n) => Number.isInteger(n))
+  ) {
+    throw new EsiSimError(400, "Body must be an array of 1 to 1000 character ids");
+  }
+  return (body as number[]).map((characterId) => {
+    const corporationId = world.corporationOf(characterId);
+    const allianceId = world.allianceOf(corporationId);
+    return {
+      ...(allianceId === undefined ? {} : { alliance_id: allianceId }),
+      character_id: characterId,
+      corporation_id: corporationId,
+    };
+  });
+}
+
 const lastSegment = (path: string): string =>
   path.split("/").filter((s) => s && !s.startsWith("{")).pop() ?? "";
 
@@ -398,6 +416,9 @@ export function builtinRoutes(
     }],
     ["POST /universe/names", { body: (ctx: EsiSimRouteContext) => names(world, ctx.body) }],
     ["POST /universe/ids", { body: (ctx: EsiSimRouteContext) => ids(world, ctx.body) }],
+    ["POST /characters/affiliation", {
+      body: (ctx: EsiSimRouteContext) => affiliation(world, ctx.body),
+    }],
   ] as [OperationKey, EsiSimRoute | LazyPagesRoute][];
   for (const [key, route] of entries) routes.set(key, route);
   return routes;

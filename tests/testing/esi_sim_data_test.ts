@@ -98,6 +98,12 @@ Deno.test("a character's corporation and alliance exist and carry the names ids 
     post([corp.name]),
   );
   assert.deepEqual(ids.corporations, [{ id: me.corporation_id, name: corp.name }]);
+  const { body: affiliation } = await call(sim, "/characters/affiliation", post([CHAR]));
+  assert.deepEqual(affiliation, [{
+    ...(me.alliance_id === undefined ? {} : { alliance_id: me.alliance_id }),
+    character_id: CHAR,
+    corporation_id: me.corporation_id,
+  }]);
 });
 
 Deno.test("the same seed answers the same bytes; another seed other players", async () => {
