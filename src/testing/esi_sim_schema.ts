@@ -54,6 +54,7 @@ const LISTS: Record<string, EsiSimKind> = {
   systems: "solar_system",
   types: "inventory_type",
   characters: "character",
+  members: "character",
   factions: "faction",
   stations: "station",
 };

@@ -136,3 +136,18 @@ Deno.test("assets and the wallet journal come in ESI's page sizes, journal newes
   assert.ok(dates.every((d, i) => i === 0 || d < dates[i - 1]));
   assert.equal(new Set(journal.body.map((e) => e.id)).size, 2500);
 });
+
+Deno.test("a corporation's members are the characters whose corporation it is", async () => {
+  const sim = simulator();
+  const { body: me } = await call<{ corporation_id: number }>(sim, `/characters/${CHAR}`);
+  const { body: members } = await call<number[]>(
+    sim,
+    `/corporations/${me.corporation_id}/members`,
+    { headers: bearer(["esi-corporations.read_corporation_membership.v1"]) },
+  );
+  assert.ok(members.includes(CHAR));
+  for (const id of members) {
+    const { body } = await call<{ corporation_id: number }>(sim, `/characters/${id}`);
+    assert.equal(body.corporation_id, me.corporation_id);
+  }
+});
