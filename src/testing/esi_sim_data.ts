@@ -337,7 +337,6 @@ export function builtinRoutes(
         (_, i) => make(id(ctx, param), (n - 1) * perPage + i, ctx.version),
       ),
   });
-  const journal = routes.get("GET /characters/{character_id}/wallet/journal") as LazyPagesRoute;
   const journalEntry = responses["GET /characters/{character_id}/wallet/journal"].schema!;
   const entryContext = (ctx: EsiSimRouteContext): GenContext => ({
     world,
@@ -379,7 +378,6 @@ export function builtinRoutes(
     [
       "GET /characters/{character_id}/wallet/journal",
       {
-        ...journal,
         pageCount: () => walletJournalPages,
         page: (ctx, n) =>
           Array.from({ length: walletJournalPerPage }, (_, i) => {
@@ -387,7 +385,7 @@ export function builtinRoutes(
             const entry = generateItem(
               journalEntry,
               entryContext(ctx),
-              hash(seed, index, ctx.version),
+              hash(seed, id(ctx, "character_id"), index, ctx.version),
             );
             // Newest first, one entry every ten minutes, ids descending.
             return {
