@@ -9,6 +9,7 @@ import {
   TokenManager,
 } from "../mod.ts";
 import { EsiSimulator, FakeClock, SsoSimulator } from "../src/testing/mod.ts";
+import { serve } from "../src/testing/deno.ts";
 
 const clientId = "esikit-app";
 const redirectUri = "http://127.0.0.1/callback";
@@ -27,12 +28,14 @@ async function withWorld(
   }) => Promise<void>,
 ): Promise<void> {
   const clock = new FakeClock();
-  const sso = await SsoSimulator.start({
-    clients: [{ clientId, redirectUris: [redirectUri] }],
-    clock,
-  });
+  const sso = await serve(
+    await SsoSimulator.create({
+      clients: [{ clientId, redirectUris: [redirectUri] }],
+      clock,
+    }),
+  );
   const esiSim = new EsiSimulator({ clock, verifyToken: sso.verifyToken });
-  await esiSim.start();
+  await serve(esiSim);
   try {
     const eve = new EveSso({
       clientId,
@@ -54,7 +57,7 @@ async function withWorld(
     });
     await test({ esi, esiSim, sso, tokens, clock, events });
   } finally {
-    await esiSim.stop();
+    await esiSim.close();
     await sso.close();
   }
 }

@@ -130,8 +130,7 @@ export interface RunningGateway {
 
 interface Simulator {
   url: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -179,10 +178,10 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
 
   let simulator: Simulator | undefined;
   if (upstreamMode === "simulator") {
-    const { EsiSimulator } = await import("../src/testing/mod.ts");
-    simulator = new EsiSimulator();
-    await simulator.start();
-    env = { ...env, ESI_BASE_URL: simulator.url };
+    const { startDemoUpstream } = await import("./demo.ts");
+    const demo = await startDemoUpstream(`http://${hostname}:${port}/auth/callback`, logger);
+    simulator = demo;
+    env = { ...env, ...demo.env, ESI_BASE_URL: demo.url };
   }
   const config = loadConfig(env, defaults);
   if (!env.ESI_USER_AGENT?.trim()) {
@@ -218,7 +217,7 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
         if (!signal?.aborted) await server.shutdown();
         await server.finished;
         kv.close();
-        await simulator?.stop();
+        await simulator?.close();
       })();
       return closed;
     },

@@ -24,6 +24,7 @@ import type {
   RateLimitMeta,
   SchemaType,
 } from "../operation_meta.ts";
+import { renderResponses } from "./generate_responses.ts";
 
 // Loose views of the spec: only the fields read here.
 // deno-lint-ignore no-explicit-any
@@ -494,6 +495,7 @@ export async function generateSpecFiles(spec: Json): Promise<GeneratedSpec> {
       "operations.gen.ts": renderOperations(metas, date),
       "scopes.gen.ts": renderScopes(spec, metas, date),
       "paths.gen.ts": await renderPaths(spec, metas, date),
+      "responses.gen.ts": renderResponses(spec, metas, header(date)),
     },
     operations: metas.length,
     date,

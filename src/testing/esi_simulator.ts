@@ -1,6 +1,6 @@
 /**
- * A simulated ESI for tests: a real HTTP server on 127.0.0.1 (or a bare
- * `handler`) that answers every operation of the spec the way ESI does —
+ * A simulated ESI for tests: a runtime-agnostic `fetch` handler (served on
+ * 127.0.0.1 by an adapter) that answers every operation of the spec the way ESI does —
  * cache headers and 304s, X-Pages, the error limit and its 420s, route-group
  * rate limits and their 429s, bearer tokens, compatibility dates — with
  * deterministic built-in data, scriptable routes and scriptable faults, and
@@ -29,6 +29,7 @@ import {
   GroupBuckets,
   simTokenCost,
 } from "./esi_sim_limits.ts";
+import { noListener, type SimListen, type SimServer } from "./sim_server.ts";
 import {
   lookupRoute,
   operationByKey,
@@ -79,6 +80,8 @@ export interface EsiSimulatorOptions {
   data?: EsiSimDataOptions;
   /** The port `start()` listens on. @default 0 (any free port) */
   port?: number;
+  /** How `start()` listens when it is given no listener; the Deno adapter's `serve()` passes one. */
+  listen?: SimListen;
 }
 
 /** One request the simulator received. */
@@ -178,26 +181,23 @@ const errorBody = (error: string): Uint8Array<ArrayBuffer> =>
   encoder.encode(JSON.stringify({ error }));
 
 /**
- * A simulated ESI. Use {@link EsiSimulator.handler} (or `fetch`) in-process,
- * or {@link EsiSimulator.start} it on 127.0.0.1 and point a client at
- * {@link EsiSimulator.url}.
+ * A simulated ESI. Pass {@link EsiSimulator.fetch} as a client's `fetch`
+ * (no socket, any runtime), or serve it on 127.0.0.1 with `serve()` from
+ * `@esikit/esi/testing/deno` and point a client at {@link EsiSimulator.url}.
  *
- * Every operation of esikit's spec answers. Built-in data serves
- * `GET /status`, `GET /markets/{region_id}/orders` (X-Pages),
- * `GET /characters/{character_id}/assets` (X-Pages, token),
- * `GET /corporations/{corporation_id}/projects` (cursor),
- * `GET /characters/{character_id}/wallet/transactions` (from_id) and
- * `POST /universe/names`; {@link EsiSimulator.route} scripts any route.
- * Unscripted routes answer 200 with `[]` (X-Pages, from_id and POST routes),
- * an empty cursor page (cursor routes) or `{}` (the rest); PUT and DELETE
- * answer 204. Paths outside the spec answer 404 `{"error":"Not found"}`.
+ * Every operation of esikit's spec answers its success status with data of
+ * its response schema, deterministic for `data.seed`, over a small universe
+ * whose ids resolve (characters, corporations, alliances, types, systems).
+ * Market orders honour `order_type` and `type_id`; assets and the wallet
+ * journal come in ESI's page sizes. {@link EsiSimulator.route} scripts any
+ * route. Paths outside the spec answer 404 `{"error":"Not found"}`.
  *
  * @example Serve, call, assert
  * ```ts
  * import { EsiSimulator, FakeClock } from "@esikit/esi/testing";
+ * import { serve } from "@esikit/esi/testing/deno";
  *
- * await using sim = new EsiSimulator({ clock: new FakeClock() });
- * await sim.start();
+ * await using sim = await serve(new EsiSimulator({ clock: new FakeClock() }));
  * sim.fault("GET /status", { statuses: [503] });
  * const first = await fetch(`${sim.url}/status`);
  * await first.body?.cancel();
@@ -215,19 +215,19 @@ export class EsiSimulator implements AsyncDisposable {
   readonly #verify?: EsiSimTokenVerifier;
   readonly #latencyMs: number;
   readonly #port: number;
+  readonly #listen?: SimListen;
   readonly #builtins: Map<OperationKey, EsiSimRoute>;
   readonly #states = new Map<string, RouteState>();
   #faults = new Map<string, FaultState[]>();
   #records: EsiSimRequest[] = [];
   #waiters: { count: number; resolve: () => void }[] = [];
   #stats: EsiSimStats = newStats();
-  #server?: Deno.HttpServer<Deno.NetAddr>;
-  #url?: string;
+  #server?: SimServer;
   #stopping = new AbortController();
 
   /**
-   * Creates a simulator; it answers through `handler` at once, and over
-   * HTTP after `start()`.
+   * Creates a simulator; it answers through `fetch` at once, and over
+   * HTTP once started.
    *
    * @param options The clock, limits, dates, token check, latency and data sizes.
    */
@@ -241,19 +241,29 @@ export class EsiSimulator implements AsyncDisposable {
     this.#verify = options.verifyToken;
     this.#latencyMs = options.latencyMs ?? 0;
     this.#port = options.port ?? 0;
+    this.#listen = options.listen;
     this.#builtins = builtinRoutes(options.data);
   }
 
   /**
-   * Answers one request, runtime-agnostic: usable as a `fetch` replacement
-   * (for a `Request`), inside Hono, or in any server. A hang or latency ends
-   * early when the request's signal aborts.
+   * Answers one request, runtime-agnostic: usable inside Hono or any server.
+   * A hang or latency ends early when the request's signal aborts.
    */
   readonly handler = (req: Request): Promise<Response> => this.#handle(req, false);
 
   /**
-   * `fetch` against the simulator, without a socket. Relative URLs are
-   * resolved against `http://esi.simulator`.
+   * The simulator as a `fetch` function, without a socket: a client's
+   * `fetch` option, a test's, a worker's. Relative URLs are resolved
+   * against `http://esi.simulator`; absolute ones answer by their path.
+   *
+   * @example
+   * ```ts
+   * import { EsiClient } from "@esikit/esi";
+   * import { EsiSimulator } from "@esikit/esi/testing";
+   * const sim = new EsiSimulator();
+   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", fetch: sim.fetch });
+   * (await esi.get("/status")).players; // a number
+   * ```
    */
   readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
     this.#handle(
@@ -264,29 +274,20 @@ export class EsiSimulator implements AsyncDisposable {
     );
 
   /**
-   * Serves the simulator on 127.0.0.1, on a free port unless `port` was given.
+   * Serves the simulator on 127.0.0.1 (on a free port unless `port` was
+   * given) through a listener: the one given, else the `listen` option.
+   * `serve()` from `@esikit/esi/testing/deno` calls it with Deno's.
    *
-   * @throws {Error} When it is already serving.
+   * @param listen How to listen on a socket in this runtime.
+   * @throws {Error} When it is already serving, or has no listener.
    */
-  start(): Promise<void> {
-    if (this.#server) {
-      return Promise.reject(new Error("Cannot start the ESI simulator: it is already serving"));
-    }
-    this.#server = Deno.serve(
-      {
-        hostname: "127.0.0.1",
-        port: this.#port,
-        onListen() {},
-        onError: (err) =>
-          new Response(errorBody(`Simulator failure: ${err}`), {
-            status: 500,
-            headers: [JSON_TYPE],
-          }),
-      },
-      (req) => this.#handle(req, true),
-    );
-    this.#url = `http://127.0.0.1:${this.#server.addr.port}`;
-    return Promise.resolve();
+  async start(listen: SimListen | undefined = this.#listen): Promise<void> {
+    if (this.#server) throw new Error("Cannot start the ESI simulator: it is already serving");
+    if (!listen) throw noListener("ESI simulator");
+    this.#server = await listen((req) => this.#handle(req, true), {
+      hostname: "127.0.0.1",
+      port: this.#port,
+    });
   }
 
   /**
@@ -295,26 +296,30 @@ export class EsiSimulator implements AsyncDisposable {
    * @throws {Error} When the simulator is not serving.
    */
   get url(): string {
-    if (!this.#url) throw new Error("Cannot read the ESI simulator's URL: call start() first");
-    return this.#url;
+    if (!this.#server) throw new Error("Cannot read the ESI simulator's URL: call start() first");
+    return this.#server.url;
   }
 
   /**
    * Stops serving: hanging and delayed requests end, connections close.
    * Safe to call twice; the simulator can be started again.
    */
-  async stop(): Promise<void> {
+  async close(): Promise<void> {
     this.#stopping.abort();
     const server = this.#server;
     this.#server = undefined;
-    this.#url = undefined;
-    if (server) await server.shutdown();
+    if (server) await server.close();
     this.#stopping = new AbortController();
   }
 
-  /** Stops the simulator, for `await using`. */
+  /** @deprecated Use {@link EsiSimulator.close}. */
+  stop(): Promise<void> {
+    return this.close();
+  }
+
+  /** Closes the simulator, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
+    return this.close();
   }
 
   /**
@@ -738,8 +743,8 @@ export class EsiSimulator implements AsyncDisposable {
     }
   }
 
-  // Waits on the clock; a stop ends the wait with STOPPED, a client's abort
-  // (handler mode only: Deno.serve's request signal is left alone) rejects.
+  // Waits on the clock; a close ends the wait with STOPPED, a client's abort
+  // (handler mode only: a server's request signal is left alone) rejects.
   async #wait(
     ms: number,
     req: Request,

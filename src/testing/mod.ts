@@ -1,15 +1,18 @@
 /**
- * Test doubles for applications built on esikit: a simulated ESI served on
- * 127.0.0.1 (or in-process) and a clock that moves only when told to.
+ * Test doubles for applications built on esikit, runtime-agnostic: a
+ * simulated ESI and a simulated EVE SSO as `fetch` handlers (served on
+ * 127.0.0.1 by `@esikit/esi/testing/deno`), and a clock that moves only when
+ * told to.
  *
- * @example A client against the simulator
+ * @example A client against the simulator, no socket
  * ```ts
+ * import { EsiClient } from "@esikit/esi";
  * import { EsiSimulator, FakeClock } from "@esikit/esi/testing";
  *
- * await using sim = new EsiSimulator({ clock: new FakeClock() });
- * await sim.start();
- * const res = await fetch(`${sim.url}/status`, { headers: { "X-Compatibility-Date": "2026-07-17" } });
- * (await res.json()).players; // a number
+ * const sim = new EsiSimulator({ clock: new FakeClock() });
+ * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", fetch: sim.fetch });
+ * (await esi.get("/status")).players; // a number
+ * const res = await sim.fetch("/alliances", { headers: { "X-Compatibility-Date": "2026-07-17" } });
  * res.headers.get("x-esi-error-limit-remain"); // "100"
  * ```
  *
@@ -36,6 +39,7 @@ export type { EsiSimDataOptions } from "./esi_sim_data.ts";
 export type { EsiSimIdentity, EsiSimTokenVerifier } from "./esi_sim_auth.ts";
 export type { EsiSimGroupSize } from "./esi_sim_limits.ts";
 export * from "./sso_simulator.ts";
+export type { SimListen, SimServer } from "./sim_server.ts";
 export type { Clock } from "../clock.ts";
 export type { JsonWebKeySet, TokenResponse } from "../sso/mod.ts";
 export type { OperationKey } from "../spec/operations.gen.ts";

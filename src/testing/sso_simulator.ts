@@ -6,13 +6,14 @@
  * key that can be rotated. Faults are scriptable, requests are recorded with
  * secrets redacted, and time comes from an injected clock.
  *
- * `handler(req)` is runtime-agnostic; {@link SsoSimulator.start} serves it on
- * 127.0.0.1 with `Deno.serve`.
+ * `fetch` and `handler(req)` are runtime-agnostic; `serve()` from
+ * `@esikit/esi/testing/deno` serves it on 127.0.0.1.
  *
  * @module
  */
 
 import { type Clock, systemClock } from "../clock.ts";
+import { noListener, type SimListen, type SimServer } from "./sim_server.ts";
 import type { JsonWebKeySet } from "../sso/jwks.ts";
 import type { TokenResponse } from "../sso/token_endpoint.ts";
 import {
@@ -85,6 +86,10 @@ export interface SsoSimulatorOptions {
    * @default false
    */
   loneScopeAsString?: boolean;
+  /** The port `start()` listens on. @default 0 (any free port) */
+  port?: number;
+  /** How `start()` listens when it is given no listener; the Deno adapter's `serve()` passes one. */
+  listen?: SimListen;
 }
 
 /** An endpoint of the simulated SSO. */
@@ -189,6 +194,7 @@ interface Caller {
 }
 
 const CODE_LIFETIME_MS = 5 * 60_000;
+const IN_PROCESS = "http://sso.simulator";
 const SECRET_PARAMS = new Set(["code", "code_verifier", "refresh_token", "token", "client_secret"]);
 const PATHS: Record<string, SsoSimEndpoint> = {
   "/.well-known/oauth-authorization-server": "metadata",
@@ -221,10 +227,11 @@ function random(bytes: number): string {
  * ```ts
  * import { EveSso } from "@esikit/esi";
  * import { SsoSimulator } from "@esikit/esi/testing";
+ * import { serve } from "@esikit/esi/testing/deno";
  *
- * await using sim = await SsoSimulator.start({
+ * await using sim = await serve(await SsoSimulator.create({
  *   clients: [{ clientId: "app", redirectUris: ["http://127.0.0.1/cb"] }],
- * });
+ * }));
  * const sso = new EveSso({ clientId: "app", redirectUri: "http://127.0.0.1/cb", metadataUrl: sim.metadataUrl });
  * const login = await sso.authorize({ scopes: ["esi-skills.read_skills.v1"] });
  * const redirect = await fetch(login.url, { redirect: "manual" });
@@ -233,7 +240,7 @@ function random(bytes: number): string {
  * (await sso.verifyAccessToken(tokens.accessToken)).characterId; // 2112625428
  * ```
  */
-export class SsoSimulator {
+export class SsoSimulator implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #issuer: string;
   readonly #lifetime: number;
@@ -245,8 +252,9 @@ export class SsoSimulator {
   readonly #grants = new Map<string, Grant>();
   readonly #queue: SsoSimCharacter[] = [];
   #faults: (SsoSimFault & { left: number })[] = [];
-  #server?: Deno.HttpServer<Deno.NetAddr>;
-  #url?: string;
+  readonly #port: number;
+  readonly #listen?: SimListen;
+  #server?: SimServer;
 
   /** The default character logged in when none is queued. */
   character: SsoSimCharacter;
@@ -269,12 +277,15 @@ export class SsoSimulator {
     this.#rotate = options.rotateRefreshTokens ?? true;
     this.#loneScope = options.loneScopeAsString ?? false;
     this.#ring = ring;
+    this.#port = options.port ?? 0;
+    this.#listen = options.listen;
     this.character = options.character ?? { characterId: 2112625428, name: "Some Bloke" };
     for (const client of options.clients ?? []) this.registerClient(client);
   }
 
   /**
-   * Creates a simulator without a server: drive it through {@link handler}.
+   * Creates a simulator: it answers through `fetch` at once, and over HTTP
+   * once started (`serve()` from `@esikit/esi/testing/deno`).
    *
    * @param options Clients, character, clock and token behaviour.
    * @returns The simulator.
@@ -286,31 +297,34 @@ export class SsoSimulator {
   }
 
   /**
-   * Creates a simulator and serves it on 127.0.0.1 at a free port.
+   * Serves the simulator on 127.0.0.1 (on a free port unless `port` was
+   * given) through a listener: the one given, else the `listen` option.
    *
-   * @param options Clients, character, clock and token behaviour.
-   * @returns The running simulator; `close()` it (or `await using`).
+   * @param listen How to listen on a socket in this runtime.
+   * @throws {Error} When it is already serving, or has no listener.
    */
-  static async start(options: SsoSimulatorOptions = {}): Promise<SsoSimulator> {
-    const sim = await SsoSimulator.create(options);
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      sim.handler,
-    );
-    sim.#server = server;
-    sim.#url = `http://127.0.0.1:${server.addr.port}`;
-    return sim;
+  async start(listen: SimListen | undefined = this.#listen): Promise<void> {
+    if (this.#server) throw new Error("Cannot start the SSO simulator: it is already serving");
+    if (!listen) throw noListener("SSO simulator");
+    this.#server = await listen(this.handler, { hostname: "127.0.0.1", port: this.#port });
   }
 
-  /** The server's origin, `http://127.0.0.1:<port>`. */
+  /**
+   * The server's origin, `http://127.0.0.1:<port>`.
+   *
+   * @throws {Error} When the simulator is not serving.
+   */
   get url(): string {
-    if (!this.#url) throw new Error("Cannot read the simulator's URL: it was not started");
-    return this.#url;
+    if (!this.#server) throw new Error("Cannot read the SSO simulator's URL: call start() first");
+    return this.#server.url;
   }
 
-  /** The metadata document's URL (pass it as `metadataUrl`). */
+  /**
+   * The metadata document's URL (pass it as `metadataUrl`): on the server
+   * when serving, else at `http://sso.simulator`, for {@link SsoSimulator.fetch}.
+   */
   get metadataUrl(): string {
-    return `${this.url}/.well-known/oauth-authorization-server`;
+    return `${this.#server?.url ?? IN_PROCESS}/.well-known/oauth-authorization-server`;
   }
 
   /** The `iss` of the tokens. */
@@ -318,13 +332,14 @@ export class SsoSimulator {
     return this.#issuer;
   }
 
-  /** Stops the server (when started). */
+  /** Stops the server (when started); it can be started again. */
   async close(): Promise<void> {
-    await this.#server?.shutdown();
+    const server = this.#server;
     this.#server = undefined;
+    await server?.close();
   }
 
-  /** Stops the server: `await using sim = await SsoSimulator.start()`. */
+  /** Stops the server: `await using sim = await serve(await SsoSimulator.create())`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -455,6 +470,25 @@ export class SsoSimulator {
       expiresAt: this.#clock.now() + body.expires_in * 1000,
     };
   }
+
+  /**
+   * The simulator as a `fetch` function, without a socket (EveSso's `fetch`
+   * option). Relative URLs are resolved against `http://sso.simulator`.
+   *
+   * @example
+   * ```ts
+   * import { EveSso } from "@esikit/esi";
+   * import { SsoSimulator } from "@esikit/esi/testing";
+   * const sim = await SsoSimulator.create({ clients: [{ clientId: "app", redirectUris: ["http://localhost/cb"] }] });
+   * const sso = new EveSso({ clientId: "app", redirectUri: "http://localhost/cb", metadataUrl: sim.metadataUrl, fetch: sim.fetch });
+   * ```
+   */
+  readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+    this.handler(
+      input instanceof Request
+        ? new Request(input, init)
+        : new Request(new URL(input, IN_PROCESS), init),
+    );
 
   /**
    * Answers one request; runtime-agnostic.

@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { EsiSimulator } from "../../src/testing/mod.ts";
 import { lines, runCli } from "../support/cli.ts";
 import { VERSION } from "../../mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const orders = "/markets/{region_id}/orders";
 const region = ["-p", "region_id=10000002", "-p", "order_type=all"];
 
 async function withSim(test: (sim: EsiSimulator) => Promise<void>): Promise<void> {
   await using sim = new EsiSimulator({ data: { marketPages: 3, ordersPerPage: 4 } });
-  await sim.start();
+  await serve(sim);
   await test(sim);
 }
 
@@ -117,7 +118,7 @@ Deno.test("get --all --out: the file appears whole on success; a failed page lea
 
 Deno.test("bad input: one clear line each, exit 2, nothing sent", async (t) => {
   await using sim = new EsiSimulator();
-  await sim.start();
+  await serve(sim);
   const base = ["--base-url", sim.url];
   const oneLine = async (args: string[], pattern: RegExp, env?: Record<string, undefined>) => {
     const run = await runCli(args, { env });

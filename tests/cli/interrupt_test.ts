@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EsiSimulator } from "../../src/testing/mod.ts";
 import { lines, spawnCli } from "../support/cli.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const orders = "/markets/{region_id}/orders";
 
@@ -13,7 +14,7 @@ async function received(sim: EsiSimulator, ready: () => boolean, what: string): 
 
 Deno.test("Ctrl-C mid-pull cancels the calls, exits 130 and leaves no output file", async () => {
   await using sim = new EsiSimulator({ data: { marketPages: 4, ordersPerPage: 3 } });
-  await sim.start();
+  await serve(sim);
   // Page 3 never answers: the pull is mid-way when SIGINT comes.
   sim.fault(`GET ${orders}`, { page: 3, hang: true });
   const dir = await Deno.makeTempDir({ prefix: "esikit-sigint-" });

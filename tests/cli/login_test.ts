@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { EsiSimulator, SsoSimulator } from "../../src/testing/mod.ts";
 import { lines, runCli, spawnCli } from "../support/cli.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const CLIENT_ID = "esikit-cli-tests";
 const CHARACTER = 2112625428;
@@ -24,11 +25,11 @@ async function readUntil(child: Deno.ChildProcess, pattern: RegExp) {
 
 Deno.test("login, whoami, get --as, an expired login, logout", async (t) => {
   // Access tokens live 30 s, under the 60 s refresh margin: every use refreshes.
-  await using sso = await SsoSimulator.start({ accessTokenLifetime: 30 });
+  await using sso = await serve(await SsoSimulator.create({ accessTokenLifetime: 30 }));
   await using esi = new EsiSimulator({
     data: { assetPages: 2, assetsPerPage: 3, walletTransactions: 7, walletPageSize: 3 },
   });
-  await esi.start();
+  await serve(esi);
   const configDir = await Deno.makeTempDir({ prefix: "esikit-login-" });
   const base = ["--base-url", esi.url];
 

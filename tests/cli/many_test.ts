@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EsiSimulator } from "../../src/testing/mod.ts";
 import { lines, runCli } from "../support/cli.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const route = "/characters/{character_id}";
 
 Deno.test("many: ids from a file or stdin, results in input order, in every format", async (t) => {
   await using sim = new EsiSimulator();
-  await sim.start();
+  await serve(sim);
   sim.route(`GET ${route}`, {
     body: (ctx) => ({ name: `Pilot ${ctx.params.character_id}`, corporation_id: 1000001 }),
   });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EsiSimulator } from "../../src/testing/mod.ts";
 import { CLI, CLI_PERMISSIONS } from "../support/cli.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const orders = "/markets/{region_id}/orders";
 
@@ -32,7 +33,7 @@ async function screenWhen(socket: string, seen: (screen: string) => boolean, wha
 
 Deno.test("in a terminal the bar advances, then completes, and stays on screen", async () => {
   await using sim = new EsiSimulator({ data: { marketPages: 10, ordersPerPage: 20 } });
-  await sim.start();
+  await serve(sim);
   // Pages 6 to 10 are slow: the bar stops at 5/10 long enough to be seen.
   sim.fault(`GET ${orders}`, { page: [6, 7, 8, 9, 10], latencyMs: 1500, times: Infinity });
   const dir = await Deno.makeTempDir({ prefix: "esikit-tty-" });

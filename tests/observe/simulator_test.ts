@@ -16,6 +16,7 @@ import { mergeHooks } from "../../src/observe/hooks.ts";
 import { EsiMetrics } from "../../src/observe/metrics.ts";
 import { EsiTracing } from "../../src/observe/otel.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { parsePrometheus, samplesOf, sampleValue } from "../support/prometheus_parser.ts";
 
 const characterId = 2112625428;
@@ -29,7 +30,7 @@ function jwtOf(payload: Record<string, unknown>): string {
 Deno.test("against the simulator, metrics, snapshot and spans tell exactly what happened", async (t) => {
   const clock = new FakeClock({ autoAdvance: true });
   await using sim = new EsiSimulator({ clock, latencyMs: 25 });
-  await sim.start();
+  await serve(sim);
   const accessToken = jwtOf({
     scp: ["esi-assets.read_assets.v1"],
     sub: `CHARACTER:EVE:${characterId}`,

@@ -4,6 +4,7 @@
  */
 import { EsiClient, type EsiClientOptions } from "../../mod.ts";
 import { EsiSimulator, type EsiSimulatorOptions, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 export interface Harness {
   sim: EsiSimulator;
@@ -22,7 +23,7 @@ export async function withEsi(
 ): Promise<void> {
   const clock = new FakeClock({ autoAdvance: options.autoAdvance });
   const sim = new EsiSimulator({ clock, ...options.sim });
-  await sim.start();
+  await serve(sim);
   try {
     const esi = new EsiClient({
       userAgent: "esikit-tests/1.0 (dev@example.com)",
@@ -35,6 +36,6 @@ export async function withEsi(
     });
     await test({ sim, esi, clock });
   } finally {
-    await sim.stop();
+    await sim.close();
   }
 }

@@ -8,6 +8,7 @@
 import { EveSso, type EveSsoOptions } from "../../src/sso/eve_sso.ts";
 import { FakeClock } from "../../src/testing/fake_clock.ts";
 import { SsoSimulator, type SsoSimulatorOptions } from "../../src/testing/sso_simulator.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 export const PUBLIC_CLIENT = "esikit-public-client";
 export const CONFIDENTIAL_CLIENT = "esikit-confidential-client";
@@ -32,18 +33,20 @@ export async function startSso(
   } = {},
 ): Promise<SsoRig> {
   const clock = options.clock ?? new FakeClock();
-  const sim = await SsoSimulator.start({
-    clock,
-    clients: [
-      { clientId: PUBLIC_CLIENT, redirectUris: [REDIRECT_URI] },
-      {
-        clientId: CONFIDENTIAL_CLIENT,
-        clientSecret: CLIENT_SECRET,
-        redirectUris: [REDIRECT_URI],
-      },
-    ],
-    ...options.simulator,
-  });
+  const sim = await serve(
+    await SsoSimulator.create({
+      clock,
+      clients: [
+        { clientId: PUBLIC_CLIENT, redirectUris: [REDIRECT_URI] },
+        {
+          clientId: CONFIDENTIAL_CLIENT,
+          clientSecret: CLIENT_SECRET,
+          redirectUris: [REDIRECT_URI],
+        },
+      ],
+      ...options.simulator,
+    }),
+  );
   const sso = new EveSso({
     clientId: options.confidential ? CONFIDENTIAL_CLIENT : PUBLIC_CLIENT,
     clientSecret: options.confidential ? CLIENT_SECRET : undefined,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { EsiSimulator } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { ConfigError } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
 import { serveGateway, stdoutLogger } from "../../worker/deno.ts";
@@ -37,7 +38,7 @@ async function raw(url: string, target: string): Promise<{ status: number; body:
 
 Deno.test("deno entry: serves the gateway with Deno KV, refusing raw traversal targets", async (t) => {
   await using sim = new EsiSimulator();
-  await sim.start();
+  await serve(sim);
   const logs: LogRecord[] = [];
   const running = await serveGateway({ env: env(sim), logger: (r) => logs.push(r) });
   try {

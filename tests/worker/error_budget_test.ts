@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import type { ErrorBudget, ErrorBudgetStore } from "../../src/limits/error_limit.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
 import { DenoKvBudgetStore } from "../../src/limits/budget_deno_kv.ts";
 import { UpstashBudgetStore } from "../../src/limits/budget_upstash.ts";
@@ -49,7 +50,7 @@ async function twoInstancesShareOneBudget(
 ) {
   const clock = new FakeClock();
   const sim = new EsiSimulator({ clock, errorLimit: 10 });
-  await sim.start();
+  await serve(sim);
   try {
     sim.fault("GET /status", { statuses: [500], times: Infinity });
     const config = loadConfig({
@@ -91,7 +92,7 @@ async function twoInstancesShareOneBudget(
     assert.match((await res.json()).error, /error/i);
     assert.equal(sim.requests.length, 7, "B sent nothing");
   } finally {
-    await sim.stop();
+    await sim.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { EsiClient } from "../../src/client.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheStore } from "../../src/cache/store.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { type AppDeps, createApp } from "../../worker/app.ts";
 import { type EnvRecord, loadConfig } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
@@ -132,10 +133,10 @@ export async function withSimulator(
 ): Promise<void> {
   const clock = options.clock ?? new FakeClock();
   const sim = new EsiSimulator({ clock });
-  await sim.start();
+  await serve(sim);
   try {
     await fn({ ...testGateway({ ...options, clock, baseUrl: sim.url }), sim });
   } finally {
-    await sim.stop();
+    await sim.close();
   }
 }

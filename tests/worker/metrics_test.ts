@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { EsiTokenInvalidError } from "../../src/sso/errors.ts";
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../../src/observe/registry.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { loadConfig } from "../../worker/config.ts";
 import { createGateway } from "../../worker/gateway.ts";
 import { GatewayMetrics } from "../../worker/metrics.ts";
@@ -15,7 +16,7 @@ const BAD_TOKEN = "eyJhbGciOiJSUzI1NiJ9.bad-token-payload.c2ln";
 Deno.test("metrics: after scripted traffic the exposition has exact counts, parses, and holds no secret", async () => {
   const clock = new FakeClock();
   const sim = new EsiSimulator({ clock });
-  await sim.start();
+  await serve(sim);
   try {
     const registry = new MetricsRegistry();
     const { app } = createGateway({
@@ -92,7 +93,7 @@ Deno.test("metrics: after scripted traffic the exposition has exact counts, pars
       assert.ok(!text.includes(secret), "no secret or token in the exposition");
     }
   } finally {
-    await sim.stop();
+    await sim.close();
   }
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { EsiSimulator, FakeClock, SsoSimulator } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 import { loadConfig } from "../../worker/config.ts";
 import type { LogRecord } from "../../worker/context.ts";
 import { createGateway, type Gateway } from "../../worker/gateway.ts";
@@ -27,12 +28,14 @@ interface Rig {
 
 async function withRig(env: Record<string, string>, fn: (rig: Rig) => Promise<void>) {
   const clock = new FakeClock();
-  const sso = await SsoSimulator.start({
-    clock,
-    clients: [{ clientId: PUBLIC_CLIENT, redirectUris: [CALLBACK] }],
-  });
+  const sso = await serve(
+    await SsoSimulator.create({
+      clock,
+      clients: [{ clientId: PUBLIC_CLIENT, redirectUris: [CALLBACK] }],
+    }),
+  );
   const esi = new EsiSimulator({ clock, verifyToken: sso.verifyToken });
-  await esi.start();
+  await serve(esi);
   const logs: LogRecord[] = [];
   try {
     const config = loadConfig({
@@ -46,7 +49,7 @@ async function withRig(env: Record<string, string>, fn: (rig: Rig) => Promise<vo
     const gw = createGateway({ config, clock, logger: (r) => logs.push(r) });
     await fn({ gw, esi, sso, clock, logs });
   } finally {
-    await esi.stop();
+    await esi.close();
     await sso.close();
   }
 }

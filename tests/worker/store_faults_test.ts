@@ -14,6 +14,7 @@ import { CHARACTER_ID, PUBLIC_CLIENT } from "../support/sso_harness.ts";
 import { redisTest, startRedisServer } from "../support/redis_server.ts";
 import { UpstashEmulator } from "../support/upstash_emulator.ts";
 import { until } from "../support/until.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const CALLBACK = "https://gw.example/auth/callback";
 const SCOPE = "esi-skills.read_skills.v1";
@@ -30,12 +31,14 @@ async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
   const clock = new FakeClock();
   const server = await startRedisServer();
   const emulator = await UpstashEmulator.start({ redisPort: server.port });
-  const sso = await SsoSimulator.start({
-    clock,
-    clients: [{ clientId: PUBLIC_CLIENT, redirectUris: [CALLBACK] }],
-  });
+  const sso = await serve(
+    await SsoSimulator.create({
+      clock,
+      clients: [{ clientId: PUBLIC_CLIENT, redirectUris: [CALLBACK] }],
+    }),
+  );
   const esi = new EsiSimulator({ clock, verifyToken: sso.verifyToken });
-  await esi.start();
+  await serve(esi);
   const logs: LogRecord[] = [];
   try {
     const config = loadConfig({

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { EsiSimulator } from "../../src/testing/mod.ts";
+import { serve } from "../../src/testing/deno.ts";
 
 const workerDir = new URL("../../worker/", import.meta.url).pathname;
 
@@ -43,7 +44,7 @@ Deno.test({
   async fn() {
     if (!available) throw new Error("Cannot run wrangler dev: npx or setsid is not installed");
     await using sim = new EsiSimulator();
-    await sim.start();
+    await serve(sim);
     const port = freePort();
     const state = await Deno.makeTempDir({ prefix: "esikit-wrangler-" });
     // In a session of its own, so that stopping it stops npx, wrangler and workerd together.
