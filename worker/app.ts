@@ -23,7 +23,7 @@ import { esiRoute } from "./middleware/esi_route.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
-import { esiProxy } from "./routes/esi.ts";
+import { esiProxy } from "./proxy/route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";

@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { OperationMeta } from "../src/operation_meta.ts";
 import type { AccessTokenSource, TokenIdentity } from "../src/sso/token_source.ts";
-import { rawTarget, type RequestTarget } from "./safe_path.ts";
+import { rawTarget, type RequestTarget } from "./proxy/safe_path.ts";
 
 /** Who is calling, once authenticated. */
 export interface Caller {

@@ -3,7 +3,7 @@ import { SECURE_HEADERS } from "../../worker/middleware/secure_headers.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheEntry } from "../../src/cache/store.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
-import { PreparedHits } from "../../worker/prepared_hits.ts";
+import { PreparedHits } from "../../worker/proxy/prepared_hits.ts";
 import { withSimulator } from "./helpers.ts";
 
 /** A memory cache that counts its reads: a read means the client was called. */

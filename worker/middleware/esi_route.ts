@@ -9,7 +9,7 @@
 import type { MiddlewareHandler } from "hono";
 import { fail, type GatewayEnv, requestTarget, shorten } from "../context.ts";
 import { matchRoute } from "../../src/http/match.ts";
-import { checkEsiPath } from "../safe_path.ts";
+import { checkEsiPath } from "../proxy/safe_path.ts";
 
 /** Options of {@link esiRoute}. */
 export interface EsiRouteOptions {

@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { CacheEntry } from "../src/cache/store.ts";
-import { type Clock, systemClock } from "../src/clock.ts";
-import { passHeaders } from "./esi_headers.ts";
-import { markSecured, SECURE_HEADERS } from "./middleware/secure_headers.ts";
+import type { CacheEntry } from "../../src/cache/store.ts";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import { passHeaders } from "./headers.ts";
+import { markSecured, SECURE_HEADERS } from "../middleware/secure_headers.ts";
 
 /** Options of {@link PreparedHits}. */
 export interface PreparedHitsOptions {

@@ -56,7 +56,7 @@ export interface PassOptions {
  * @returns The headers to answer with.
  * @example
  * ```ts
- * import { passHeaders } from "./esi_headers.ts";
+ * import { passHeaders } from "./headers.ts";
  * passHeaders(new Headers({ etag: '"a"', server: "nginx" }), { usesToken: false });
  * // { etag: '"a"', vary: "X-Compatibility-Date" }
  * ```

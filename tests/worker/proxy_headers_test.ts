@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { passHeaders } from "../../worker/esi_headers.ts";
+import { passHeaders } from "../../worker/proxy/headers.ts";
 
 const esi = (extra: Record<string, string> = {}) =>
   new Headers({

@@ -30,9 +30,9 @@ import {
 } from "../../src/errors.ts";
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
 import { type Caller, fail, type GatewayEnv, requestTarget } from "../context.ts";
-import { passHeaders } from "../esi_headers.ts";
+import { passHeaders } from "./headers.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { PreparedHits } from "../prepared_hits.ts";
+import { PreparedHits } from "./prepared_hits.ts";
 
 /** Options of {@link esiProxy}. */
 export interface EsiProxyOptions {
