@@ -23,6 +23,7 @@ import { esiRoute } from "./middleware/esi_route.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
+import { requestDeadline } from "./middleware/deadline.ts";
 import { esiProxy } from "./proxy/route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -76,10 +77,10 @@ export interface AppDeps {
   clock?: Clock;
   /**
    * Answer cache hits from a response prepared once per cached entry (see
-   * `EsiProxyOptions.prepareHits`); the Workers entry turns it off.
+   * `EsiProxyOptions.prepareHits`); the Workers entry builds each anew.
    * @default true
    */
-  prepareHits?: boolean;
+  prepareHits?: boolean | "per-request";
 }
 
 /** The gateway's ESI routes are served under this prefix. */
@@ -200,6 +201,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
+    requestDeadline({ ms: config.requestDeadlineMs, clock }),
     requestBody({ maxBytes: config.maxBodyBytes }),
     callerAuth({
       config,
@@ -215,7 +217,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   );
   app.all(
     `${ESI_PREFIX}/*`,
-    esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics, maxAllPages: config.maxAllPages }),
+    esiProxy({
+      esi,
+      clock,
+      prepareHits,
+      metrics: gatewayMetrics,
+      maxAllPages: config.maxAllPages,
+      callerErrorBudget: config.callerErrorBudget,
+      logger,
+    }),
   );
 
   app.notFound((c) => fail(c, 404, `Cannot find "${requestTarget(c).path}"`));

@@ -63,6 +63,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** The most pages `?all=true` merges into one answer (`MAX_ALL_PAGES`). */
   maxAllPages: number;
+  /** The longest one request may take, body and upstream included (`REQUEST_DEADLINE_MS`). */
+  requestDeadlineMs: number;
+  /** ESI errors one caller may cause per minute before it is refused (`CALLER_ERROR_BUDGET`). */
+  callerErrorBudget: number;
   /** Upstash Redis, when configured (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
   upstash?: { url: string; token: string };
   /** EVE SSO, when configured (`EVE_CLIENT_ID`, …): token verification, and login with `login`. */
@@ -112,6 +116,8 @@ export const settings = {
   CORS_ORIGINS: "unset: CORS is off",
   MAX_BODY_BYTES: "65536",
   MAX_ALL_PAGES: "50",
+  REQUEST_DEADLINE_MS: "10000",
+  CALLER_ERROR_BUDGET: "20",
   UPSTASH_REDIS_REST_URL: "unset: embedded store",
   UPSTASH_REDIS_REST_TOKEN: "unset: embedded store",
   EVE_CLIENT_ID: "unset: token calls answer 501, no login routes",
@@ -233,6 +239,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
   const esiTimeoutMs = int("ESI_TIMEOUT_MS", 30_000, 1);
   const maxBodyBytes = int("MAX_BODY_BYTES", 65_536, 1);
   const maxAllPages = int("MAX_ALL_PAGES", 50, 1);
+  const requestDeadlineMs = int("REQUEST_DEADLINE_MS", 10_000, 1);
+  const callerErrorBudget = int("CALLER_ERROR_BUDGET", 20, 1);
 
   const limit = int("RATE_LIMIT", 120, 1);
   const windowText = read("RATE_LIMIT_WINDOW") ?? "60 s";
@@ -329,6 +337,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     corsOrigins,
     maxBodyBytes,
     maxAllPages,
+    requestDeadlineMs,
+    callerErrorBudget,
     upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
     sso,
   };
