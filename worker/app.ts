@@ -24,7 +24,8 @@ import { authFailureLimit } from "./middleware/auth_failures.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
-import { esiProxy } from "./routes/esi.ts";
+import { requestDeadline } from "./middleware/deadline.ts";
+import { esiProxy } from "./proxy/route.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -78,10 +79,10 @@ export interface AppDeps {
   clock?: Clock;
   /**
    * Answer cache hits from a response prepared once per cached entry (see
-   * `EsiProxyOptions.prepareHits`); the Workers entry turns it off.
+   * `EsiProxyOptions.prepareHits`); the Workers entry builds each anew.
    * @default true
    */
-  prepareHits?: boolean;
+  prepareHits?: boolean | "per-request";
 }
 
 /** The gateway's ESI routes are served under this prefix. */
@@ -202,6 +203,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
+    requestDeadline({ ms: config.requestDeadlineMs, clock }),
     // Before the body is read and any credential verified.
     authFailureLimit({
       limiter,
@@ -226,7 +228,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   );
   app.all(
     `${ESI_PREFIX}/*`,
-    esiProxy({ esi, clock, prepareHits, metrics: gatewayMetrics, maxAllPages: config.maxAllPages }),
+    esiProxy({
+      esi,
+      clock,
+      prepareHits,
+      metrics: gatewayMetrics,
+      maxAllPages: config.maxAllPages,
+      callerErrorBudget: config.callerErrorBudget,
+      logger,
+    }),
   );
 
   app.notFound((c) => fail(c, 404, `Cannot find "${requestTarget(c).path}"`));

@@ -46,8 +46,8 @@ function build(env: Record<string, unknown>): Gateway | undefined {
         ? undefined
         : new WebCache({ cache: workerCaches.default }),
       clientAddress: (c) => c.req.header("CF-Connecting-IP"),
-      // Measured on Deno only: there a clone shares the body; workerd may tee it per clone.
-      prepareHits: false,
+      // workerd binds a Response to the request that built it: each hit gets its own.
+      prepareHits: "per-request",
     });
     return gateway;
   } catch (error) {

@@ -72,6 +72,8 @@ export const SETTINGS = {
   CORS_ORIGINS: row({ unset: "unset: CORS is off", parse: origins(true) }),
   MAX_BODY_BYTES: row({ fallback: "65536", parse: wholeNumber(1) }),
   MAX_ALL_PAGES: row({ fallback: "50", parse: wholeNumber(1) }),
+  REQUEST_DEADLINE_MS: row({ fallback: "10000", parse: wholeNumber(1) }),
+  CALLER_ERROR_BUDGET: row({ fallback: "20", parse: wholeNumber(1) }),
   UPSTASH_REDIS_REST_URL: row({ unset: "unset: embedded store", parse: httpUrl }),
   UPSTASH_REDIS_REST_TOKEN: row({ unset: "unset: embedded store", secret: true, parse: text }),
   EVE_CLIENT_ID: row({ unset: "unset: token calls answer 501", parse: text }),
@@ -126,6 +128,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** The most pages `?all=true` merges into one answer (`MAX_ALL_PAGES`). */
   maxAllPages: number;
+  /** The longest one request may take, body and upstream included (`REQUEST_DEADLINE_MS`). */
+  requestDeadlineMs: number;
+  /** ESI errors one caller may cause per minute before it is refused (`CALLER_ERROR_BUDGET`). */
+  callerErrorBudget: number;
   /** Upstash Redis, when configured (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
   upstash?: { url: string; token: string };
   /** EVE SSO, when configured (`EVE_CLIENT_ID`, …): token verification, and login with `login`. */
@@ -266,6 +272,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     corsOrigins: v.CORS_ORIGINS,
     maxBodyBytes: v.MAX_BODY_BYTES,
     maxAllPages: v.MAX_ALL_PAGES,
+    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+    callerErrorBudget: v.CALLER_ERROR_BUDGET,
     upstash: url && token ? { url, token } : undefined,
     sso,
   };

@@ -9,7 +9,8 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { OperationMeta } from "../src/operation_meta.ts";
 import type { AccessTokenSource, TokenIdentity } from "../src/sso/token_source.ts";
-import { rawTarget, type RequestTarget } from "./safe_path.ts";
+import { rawTarget, type RequestTarget } from "./proxy/safe_path.ts";
+import type { RequestDeadline } from "./middleware/deadline.ts";
 
 /** Who is calling, once authenticated. */
 export interface Caller {
@@ -57,6 +58,8 @@ export interface GatewayEnv {
     caller: Caller;
     esiRoute: EsiRoute;
     body: Uint8Array;
+    /** The request's deadline; its signal also aborts when the caller leaves. */
+    deadline: RequestDeadline;
     /** Extra fields for the request's log line. */
     log: Record<string, unknown>;
     /**

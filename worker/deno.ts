@@ -5,13 +5,14 @@
  *
  * ```sh
  * npx -y deno@2 task start                      # http://127.0.0.1:8787, upstream esi.evetech.net
- * ESIKIT_UPSTREAM=simulator deno task start     # offline, against the ESI simulator
- * deno task demo                                # the same
+ * npx -y deno@2 task demo                       # http://127.0.0.1:8788, offline, the ESI simulator
  * ```
  *
- * Entry settings besides the gateway's (see `config.ts`): `PORT` (8787),
- * `HOST` (127.0.0.1), `DENO_KV_PATH` (Deno's default location),
- * `ESIKIT_UPSTREAM` (`esi` or `simulator`).
+ * Entry settings besides the gateway's (see `config.ts`): `PORT` (8787; 8788
+ * with the simulator, so that both run side by side), `HOST` (127.0.0.1),
+ * `DENO_KV_PATH` (Deno's default location), `ESIKIT_UPSTREAM` (`esi` or
+ * `simulator`). A start-up failure (a bad setting, a port in use, a Deno KV
+ * path that cannot be opened) is one line on standard error and exit code 1.
  *
  * @module
  */
@@ -152,13 +153,14 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
   let env: EnvRecord = options.env ?? Deno.env.toObject();
 
   const problems: string[] = [];
-  const portText = env.PORT?.trim() || "8787";
+  const upstreamMode = env.ESIKIT_UPSTREAM?.trim() || "esi";
+  // The demo has a port of its own: `task start` and `task demo` run side by side.
+  const portText = env.PORT?.trim() || (upstreamMode === "simulator" ? "8788" : "8787");
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) {
     problems.push(`PORT "${portText}" is not a port number`);
   }
   const hostname = env.HOST?.trim() || "127.0.0.1";
-  const upstreamMode = env.ESIKIT_UPSTREAM?.trim() || "esi";
   if (upstreamMode !== "esi" && upstreamMode !== "simulator") {
     problems.push(`ESIKIT_UPSTREAM "${upstreamMode}" must be "esi" or "simulator"`);
   }
@@ -188,7 +190,16 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
     logger({ level: "warn", msg: `ESI_USER_AGENT is not set; sending "${config.userAgent}"` });
   }
 
-  const kv = await Deno.openKv(env.DENO_KV_PATH?.trim() || undefined);
+  const kvPath = env.DENO_KV_PATH?.trim() || undefined;
+  let kv: Deno.Kv;
+  try {
+    kv = await Deno.openKv(kvPath);
+  } catch (error) {
+    await simulator?.close();
+    throw new ConfigError([
+      `DENO_KV_PATH "${kvPath ?? "(default)"}" cannot be opened: ${why(error)}`,
+    ]);
+  }
   const gateway = createGateway({
     config,
     kv,
@@ -199,10 +210,24 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<R
   });
   const { app } = gateway;
 
-  const server = Deno.serve(
-    { hostname, port, signal, onListen: () => {} },
-    (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr as Deno.NetAddr }),
-  );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname, port, signal, onListen: () => {} },
+      (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr as Deno.NetAddr }),
+    );
+  } catch (error) {
+    kv.close();
+    await simulator?.close();
+    const hint = error instanceof Deno.errors.AddrInUse
+      ? "the port is in use (set PORT to another, or 0 for any free one)"
+      : error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.NotFound
+      ? "no such local address (set HOST to one of this machine's, e.g. 127.0.0.1 or 0.0.0.0)"
+      : why(error);
+    throw new ConfigError([
+      `HOST "${hostname}" and PORT "${portText}" cannot be listened on: ${hint}`,
+    ]);
+  }
   const addr = server.addr as Deno.NetAddr;
   const url = `http://${
     addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
@@ -246,8 +271,16 @@ if (import.meta.main) {
     if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", shutdown);
   } catch (error) {
     flush();
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
+    // One line, never a stack trace: what failed and what to change.
+    console.error(
+      error instanceof ConfigError ? error.message : `Cannot start the gateway: ${why(error)}`,
+    );
     Deno.exit(1);
   }
+}
+
+/** An error's message on one line. */
+function why(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0].trim();
 }

@@ -77,10 +77,11 @@ export interface GatewayOptions {
    */
   clock?: Clock;
   /**
-   * Answer cache hits from a response prepared once per cached entry.
+   * Answer cache hits from a response prepared once per cached entry;
+   * `"per-request"` builds each hit's `Response` anew (workerd).
    * @default true
    */
-  prepareHits?: boolean;
+  prepareHits?: boolean | "per-request";
 }
 
 /** The gateway, built: its app and what it was built from. */

@@ -222,7 +222,10 @@ Deno.test("proxy: a character's cached answer is never served to another", async
       });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("cache-control"), "private");
-      assert.equal(res.headers.get("vary"), "Authorization, Cookie, X-Compatibility-Date");
+      assert.equal(
+        res.headers.get("vary"),
+        "Authorization, Cookie, Accept-Language, X-Compatibility-Date",
+      );
       return [(await res.json()).name, res.headers.get("X-Esikit-Cache")];
     };
     assert.deepEqual(await ask(1001), ["seen by 1001", "miss"]);

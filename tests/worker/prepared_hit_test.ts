@@ -3,7 +3,7 @@ import { SECURE_HEADERS } from "../../worker/middleware/secure_headers.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheEntry } from "../../src/cache/store.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
-import { PreparedHits } from "../../worker/prepared_hits.ts";
+import { PreparedHits } from "../../worker/proxy/prepared_hits.ts";
 import { withSimulator } from "./helpers.ts";
 
 /** A memory cache that counts its reads: a read means the client was called. */
@@ -74,7 +74,7 @@ Deno.test("prepared hit: same headers as a built one, plus this request's id and
         assert.equal(hit.headers.get("x-esikit-cache"), "hit");
         assert.equal(await hit.text(), missBody);
         for (const [name, value] of SECURE_HEADERS) assert.equal(hit.headers.get(name), value);
-        assert.equal(hit.headers.get("vary"), "X-Compatibility-Date");
+        assert.equal(hit.headers.get("vary"), "Accept-Language, X-Compatibility-Date");
       }
       assert.equal(first.headers.get("x-request-id"), "caller-1");
       assert.match(second.headers.get("x-request-id")!, /^[\w-]{36}$/);
@@ -173,7 +173,7 @@ Deno.test("prepared hit: a public request seen before skips the client while its
     assert.equal(cache.reads, 5);
     // Another target is checked on its own, every time.
     for (let i = 0; i < 2; i++) {
-      assert.equal((await ask("/esi/status?datasource=tranquility"))[0], 400);
+      assert.equal((await ask("/esi/status?source=tranquility"))[0], 400);
     }
 
     // Once the entry expires, the client revalidates it with ESI.
@@ -223,5 +223,25 @@ Deno.test("PreparedHits: remembers public requests within its bounds, oldest for
   const res = hits.answer(a, { "RateLimit-Remaining": "7" });
   assert.equal(res.headers.get("ratelimit-remaining"), "7");
   assert.equal(res.headers.get("x-esikit-cache"), "hit");
-  assert.equal(a.headers.get("ratelimit-remaining"), null, "the prepared answer is untouched");
+  assert.equal(a.headers["ratelimit-remaining"], undefined, "the prepared answer is untouched");
+  assert.equal(a.base?.headers.get("ratelimit-remaining"), null);
+});
+
+Deno.test("PreparedHits: per request, each answer is a new Response built from the bytes", async () => {
+  const hits = new PreparedHits({ perRequest: true });
+  const entry: CacheEntry = {
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: new TextEncoder().encode('{"players":1}'),
+    storedAt: 0,
+    expiresAt: Date.now() + 60_000,
+  };
+  const prepared = hits.prepare(entry, false, "k");
+  assert.equal(prepared.base, undefined, "no Response is kept to clone");
+  const one = hits.answer(prepared, { "RateLimit-Remaining": "1" });
+  const two = hits.answer(hits.lookup("k")!, undefined);
+  assert.notEqual(one, two);
+  assert.deepEqual(await one.json(), { players: 1 });
+  assert.deepEqual(await two.json(), { players: 1 });
+  assert.equal(two.headers.get("ratelimit-remaining"), null);
 });

@@ -1,6 +1,7 @@
 /**
  * Refuses unsafe paths (400) and paths or methods the spec does not have
  * (404, 405 with `Allow`), then records the matched route for the handlers.
+ * ESI's old forms (a version segment, a trailing slash) match the spec's route.
  * Nothing has gone upstream when this refuses.
  *
  * @module
@@ -9,7 +10,8 @@
 import type { MiddlewareHandler } from "hono";
 import { fail, type GatewayEnv, requestTarget, shorten } from "../context.ts";
 import { matchRoute } from "../../src/http/match.ts";
-import { checkEsiPath } from "../safe_path.ts";
+import { specPath } from "../proxy/legacy.ts";
+import { checkEsiPath } from "../proxy/safe_path.ts";
 
 /** Options of {@link esiRoute}. */
 export interface EsiRouteOptions {
@@ -36,7 +38,8 @@ export function esiRoute({ prefix = "/esi" }: EsiRouteOptions = {}): MiddlewareH
   return async function esiRoute(c, next) {
     const { path } = requestTarget(c);
     if (!path.startsWith(`${prefix}/`)) return fail(c, 404, `Cannot find "${path}"`);
-    const checked = checkEsiPath(path.slice(prefix.length));
+    // Old-style paths (`/latest/status/`) are ESI's too: answered as the spec's route.
+    const checked = checkEsiPath(specPath(path.slice(prefix.length)));
     if (!checked.ok) return fail(c, 400, `Cannot proxy "${shorten(path)}": ${checked.problem}`);
     // The checked segments are decoded and hold no "/" or "%": joined, they match as they are.
     const shown = `/${checked.segments.join("/")}`;

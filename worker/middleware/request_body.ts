@@ -1,12 +1,15 @@
 /**
- * Reads the request body once, within a size limit, for the signature check
- * and the proxy to share. GET and HEAD carry none.
+ * Reads the request body once, within a size limit and the request's
+ * deadline, for the signature check and the proxy to share. GET and HEAD
+ * carry none. A slow sender is answered 408 when the deadline passes, and its
+ * connection freed.
  *
  * @module
  */
 
 import type { MiddlewareHandler } from "hono";
 import { fail, type GatewayEnv } from "../context.ts";
+import { within } from "./deadline.ts";
 
 /** Options of {@link requestBody}. */
 export interface RequestBodyOptions {
@@ -18,7 +21,8 @@ const empty = new Uint8Array(0);
 
 /**
  * Reads the body into `c.var.body`, refusing one over the limit with 413
- * (by `Content-Length` when given, else while reading).
+ * (by `Content-Length` when given, else while reading), and one still coming
+ * at the deadline (`c.var.deadline`, when set) with 408.
  *
  * @param options The limit.
  * @returns The middleware.
@@ -45,8 +49,22 @@ export function requestBody({ maxBytes }: RequestBodyOptions): MiddlewareHandler
     const chunks: Uint8Array[] = [];
     let size = 0;
     const reader = c.req.raw.body.getReader();
+    const deadline = c.get("deadline");
     for (;;) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = deadline ? await within(reader.read(), deadline.signal) : await reader.read();
+      } catch (error) {
+        reader.cancel().catch(() => {});
+        if (!deadline?.signal.aborted) throw error;
+        return fail(
+          c,
+          408,
+          `Cannot read the request body: it did not arrive within ${deadline.ms} ms`,
+          { Connection: "close" },
+        );
+      }
+      const { done, value } = read;
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {

@@ -56,16 +56,16 @@ export function healthRoutes(
   const quick = esi.withRetry(0).withTimeout(timeoutMs);
   const app = new Hono<GatewayEnv>();
 
-  // The same answer every time: prepared once, cloned (`front` adds the request id).
-  const healthy = new Response(JSON.stringify({ status: "ok" }), {
-    headers: [
-      ["Cache-Control", "no-store"],
-      ["Content-Type", "application/json"],
-      ...SECURE_HEADERS.map(([name, value]): [string, string] => [name, value]),
-    ],
-  });
+  // The same answer every time, built for each request: on workerd a Response
+  // belongs to the request that made it, and a clone of it fails in any other.
+  const healthy = JSON.stringify({ status: "ok" });
+  const headers: [string, string][] = [
+    ["Cache-Control", "no-store"],
+    ["Content-Type", "application/json"],
+    ...SECURE_HEADERS.map(([name, value]): [string, string] => [name, value]),
+  ];
   app.get("/healthz", function healthz() {
-    return markSecured(healthy.clone());
+    return markSecured(new Response(healthy, { headers }));
   });
 
   app.get("/readyz", async function readyz(c) {

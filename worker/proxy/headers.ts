@@ -56,9 +56,9 @@ export interface PassOptions {
  * @returns The headers to answer with.
  * @example
  * ```ts
- * import { passHeaders } from "./esi_headers.ts";
+ * import { passHeaders } from "./headers.ts";
  * passHeaders(new Headers({ etag: '"a"', server: "nginx" }), { usesToken: false });
- * // { etag: '"a"', vary: "X-Compatibility-Date" }
+ * // { etag: '"a"', vary: "Accept-Language, X-Compatibility-Date" }
  * ```
  */
 export function passHeaders(
@@ -81,7 +81,9 @@ export function passHeaders(
   if (expiresAt !== undefined && Number.isFinite(expiresAt)) {
     out["expires"] = new Date(expiresAt).toUTCString();
   }
-  out["vary"] = usesToken ? "Authorization, Cookie, X-Compatibility-Date" : "X-Compatibility-Date";
+  out["vary"] = usesToken
+    ? "Authorization, Cookie, Accept-Language, X-Compatibility-Date"
+    : "Accept-Language, X-Compatibility-Date";
   const cacheControl = callerCacheControl(out["cache-control"], usesToken, "expires" in out);
   if (cacheControl) out["cache-control"] = cacheControl;
   else delete out["cache-control"];

@@ -8,13 +8,7 @@
 
 import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
-import {
-  type EsiClient,
-  type EsiResponse,
-  type RequestOptions,
-  storedEntryOf,
-} from "../../src/client.ts";
-import type { QueryValue } from "../../src/http/url.ts";
+import { type EsiClient, type EsiResponse, storedEntryOf } from "../../src/client.ts";
 import { coerceQuery } from "../../src/http/query.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import {
@@ -23,42 +17,60 @@ import {
   EsiErrorLimitError,
   EsiHttpError,
   EsiNetworkError,
+  EsiPaginationError,
   EsiRateLimitError,
   EsiRequestError,
   EsiScopeError,
   EsiTimeoutError,
 } from "../../src/errors.ts";
 import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_source.ts";
-import { type Caller, fail, type GatewayEnv, requestTarget } from "../context.ts";
-import { passHeaders } from "../esi_headers.ts";
+import { type Caller, fail, type GatewayEnv, type Logger, requestTarget } from "../context.ts";
+import type { RequestDeadline } from "../middleware/deadline.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { PreparedHits } from "../prepared_hits.ts";
+import { streamAllPages } from "./all_pages.ts";
+import { CallerShare } from "./caller_share.ts";
+import { passHeaders } from "./headers.ts";
+import { headerLanguage, queryLanguage } from "./legacy.ts";
+import { NegativeCache } from "./negative_cache.ts";
+import { PreparedHits } from "./prepared_hits.ts";
 
 /** Options of {@link esiProxy}. */
 export interface EsiProxyOptions {
   /** The client every call goes through. */
   esi: EsiClient;
   /**
-   * The clock `Retry-After` is counted from.
+   * The clock `Retry-After` and the callers' windows are counted on.
    * @default systemClock
    */
   clock?: Clock;
   /**
-   * Answer cache hits from responses prepared once per cached entry and
-   * cloned for each hit, and public requests seen before without a trip
-   * through the client (see `PreparedHits`): cheap where `Response.clone()`
-   * shares a byte body (Deno). Off on Workers, where it is not measured.
+   * Answer cache hits from responses prepared once per cached entry, and
+   * public requests seen before without a trip through the client (see
+   * `PreparedHits`); `"per-request"` builds each hit's `Response` anew
+   * (workerd binds a `Response` to the request that made it).
    * @default true
    */
-  prepareHits?: boolean;
+  prepareHits?: boolean | "per-request";
   /** Counts the hits answered without a client call. */
   metrics?: GatewayMetrics;
   /**
-   * The most pages `?all=true` merges: one answer holds them all in memory
-   * and costs ESI a call per page, for one count against the caller's limit.
+   * The most pages `?all=true` merges (streamed, one ESI call per page, for
+   * one count against the caller's limit).
    * @default 50
    */
   maxAllPages?: number;
+  /**
+   * ESI errors one caller may cause per minute before it is refused with 429.
+   * @default 20
+   */
+  callerErrorBudget?: number;
+  /**
+   * Calls one caller may have in flight (its share of the client's 20 slots).
+   * @default 5
+   */
+  maxInFlightPerCaller?: number;
+  /** Where streams cut short are logged. */
+  logger?: Logger;
 }
 
 /**
@@ -74,35 +86,46 @@ export class CallerTokenRefusedError extends Error {
 }
 
 /**
- * The proxy handler for `/esi/*`; the route, the caller and the body come
- * from the middleware before it.
+ * The proxy handler for `/esi/*`; the route, the deadline, the caller and
+ * the body come from the middleware before it.
  *
- * @param options The client.
+ * @param options The client, the hit cache, the callers' shares.
  * @returns The handler.
  * @example
  * ```ts ignore
- * app.all("/esi/*", esiRoute(), requestBody({ maxBytes }), callerAuth(…), rateLimit(…), esiProxy({ esi }));
+ * app.all("/esi/*", esiRoute(), requestDeadline(…), requestBody(…), callerAuth(…), rateLimit(…), esiProxy({ esi }));
  * ```
  */
-export function esiProxy(
-  { esi, clock = systemClock, prepareHits = true, metrics, maxAllPages = 50 }: EsiProxyOptions,
-): Handler<GatewayEnv> {
-  const preparedHits = prepareHits ? new PreparedHits({ clock }) : undefined;
+export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
+  const { esi, clock = systemClock, prepareHits = true, metrics, maxAllPages = 50, logger } =
+    options;
+  const preparedHits = prepareHits
+    ? new PreparedHits({ clock, perRequest: prepareHits === "per-request" })
+    : undefined;
+  const refusals = new NegativeCache({ clock });
+  const shares = new CallerShare({
+    errorBudget: options.callerErrorBudget ?? 20,
+    maxInFlight: options.maxInFlightPerCaller,
+    clock,
+  });
   return async function esiProxy(c) {
     const { template, params, operation } = c.get("esiRoute");
     const target = requestTarget(c);
     const date = c.req.header("X-Compatibility-Date");
+    const acceptLanguage = c.req.header("Accept-Language");
     const ifNoneMatch = c.req.header("If-None-Match");
-    // A public read with nothing to compare: the answer only depends on the target and the date.
+    // A public read with nothing to compare: the answer only depends on the
+    // target, the date and the language.
+    const key = `${target.path}${target.query}|${date ?? ""}|${acceptLanguage ?? ""}`;
     const remember = preparedHits && c.req.method === "GET" && !operation.scopes.length &&
         ifNoneMatch === undefined
-      ? `${target.path}${target.query}|${date ?? ""}`
+      ? key
       : undefined;
     const known = remember !== undefined ? preparedHits?.lookup(remember) : undefined;
     if (preparedHits && known) {
       const log = c.get("log");
       log.cache = "hit";
-      log.esiRequestId = known.headers.get("x-esi-request-id") ?? undefined;
+      log.esiRequestId = known.headers["x-esi-request-id"];
       log.attempts = 0;
       metrics?.preparedHits.inc({ route: template });
       return preparedHits.answer(known, c.get("rateLimitHeaders"));
@@ -112,6 +135,30 @@ export function esiProxy(
     // `all` is the gateway's own (no ESI operation has it): never sent upstream.
     const all = search.get("all") ?? undefined;
     if (all !== undefined) search.delete("all");
+    // What tools written for ESI's old routes send: `datasource` (now `X-Tenant`) and `language`.
+    const datasource = search.get("datasource");
+    if (datasource !== null) {
+      if (datasource !== "tranquility") {
+        return fail(
+          c,
+          400,
+          `Cannot use datasource "${datasource}": the gateway serves "tranquility" only`,
+        );
+      }
+      search.delete("datasource");
+    }
+    const languageParam = search.get("language");
+    const language = languageParam === null
+      ? headerLanguage(acceptLanguage)
+      : queryLanguage(languageParam);
+    if (language === undefined) {
+      return fail(
+        c,
+        400,
+        `Cannot use language "${languageParam}": ESI speaks "en", "de", "fr", "ja", "ru", "zh", "ko", "es"`,
+      );
+    }
+    search.delete("language");
     const query = coerceQuery(operation, search);
 
     if (all !== undefined && all !== "false") {
@@ -159,13 +206,41 @@ export function esiProxy(
     }
 
     const usesToken = operation.scopes.length > 0;
+    // ESI's refusals of a GET, remembered: a character's apart from everyone else's.
+    const refusalKey = operation.method !== "GET"
+      ? undefined
+      : usesToken
+      ? `${key}|${caller.character?.characterId ?? caller.id}`
+      : key;
+    const refused = refusalKey !== undefined ? refusals.lookup(refusalKey) : undefined;
+    if (refused) {
+      c.get("log").cache = "refusal";
+      return c.body(refused.body, refused.status as ContentfulStatusCode, refused.headers);
+    }
+    const overShare = shares.check(caller.id);
+    if (overShare) {
+      return fail(c, 429, overShare.message, { "Retry-After": String(overShare.retryAfter) });
+    }
+
+    const deadline = c.get("deadline");
+    const ended = shares.start(caller.id);
     let res: EsiResponse<Uint8Array>;
     try {
       let client = esi;
       if (date !== undefined) client = client.withCompatibilityDate(date);
+      if (language !== "en") client = client.withLanguage(language);
       const token = usesToken ? callerToken(caller) : undefined;
       if (all === "true") {
-        return await allPages(c, client, { template, params, query, token, maxAllPages });
+        return await streamAllPages(c, client, {
+          template,
+          params,
+          query,
+          token,
+          maxAllPages,
+          language,
+          deadline,
+          logger,
+        });
       }
       res = await client.requestUntyped<Uint8Array>(operation.method, template, {
         path: params,
@@ -173,9 +248,20 @@ export function esiProxy(
         body,
         token,
         raw: "bytes",
+        signal: deadline?.signal,
       });
     } catch (error) {
-      return errorResponse(c, error, clock.now());
+      const answer = errorResponse(c, error, clock.now(), deadline);
+      const upstream = upstreamError(error);
+      if (upstream) {
+        shares.error(caller.id);
+        if (refusalKey !== undefined) {
+          refusals.remember(refusalKey, answer.status, upstream.body, answer.headers);
+        }
+      }
+      return answer.response;
+    } finally {
+      ended();
     }
 
     const log = c.get("log");
@@ -209,57 +295,6 @@ export function esiProxy(
   };
 }
 
-/** What `allPages` merges: the route, its parameters and the caller's token. */
-interface AllPagesCall {
-  template: string;
-  params: Record<string, string>;
-  query: Record<string, QueryValue>;
-  token: AccessTokenSource | undefined;
-  maxAllPages: number;
-}
-
-/**
- * Every page of an X-Pages route, merged into one JSON array: one consistent
- * version of the resource (the module refetches when it turns over mid-walk).
- * Page 1 comes first: its `X-Pages` is checked against the cap before any
- * other page is asked for. The headers are page 1's as the walk left it in
- * the cache (the walk refetches when the resource turns over); no ETag, since
- * no single ESI response carries this body.
- */
-async function allPages(
-  c: Context<GatewayEnv>,
-  client: EsiClient,
-  { template, params, query, token, maxAllPages }: AllPagesCall,
-): Promise<Response> {
-  const options = { path: params, query, token };
-  const pageOne = () =>
-    client.requestUntyped<Uint8Array>("GET", template, {
-      ...options,
-      query: { ...query, page: 1 },
-      raw: "bytes",
-    });
-  const pages = Number((await pageOne()).headers.get("x-pages") ?? "1");
-  if (pages > maxAllPages) {
-    return fail(
-      c,
-      400,
-      `Cannot merge the ${pages} pages of "${template}": the gateway merges at most ${maxAllPages}; read them with "page"`,
-    );
-  }
-  const all = client.all as (path: string, options: RequestOptions) => Promise<unknown>;
-  const records = await all.call(client, template, options);
-  const first = await pageOne();
-  const headers = passHeaders(first.headers, {
-    usesToken: !!token,
-    expiresAt: first.meta.expires?.getTime(),
-  });
-  delete headers["etag"];
-  headers["content-type"] = "application/json; charset=utf-8";
-  headers["X-Esikit-Cache"] = first.meta.cache;
-  c.get("log").cache = "all";
-  return c.body(JSON.stringify(records), 200, headers);
-}
-
 function callerToken(caller: Caller): AccessTokenSource | undefined {
   if (caller.tokenSource) return caller.tokenSource;
   if (!caller.token || !caller.character) return undefined;
@@ -285,37 +320,83 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(",").some((tag) => bare(tag) === wanted);
 }
 
+/** ESI's own error answer behind an error (a failed page 1 of `all=true` included). */
+function upstreamError(error: unknown): { status: number; body: string } | undefined {
+  if (error instanceof EsiPaginationError && error.cause instanceof EsiHttpError) {
+    error = error.cause;
+  }
+  if (!(error instanceof EsiHttpError)) return undefined;
+  return {
+    status: error.status,
+    body: error.body ?? JSON.stringify({ error: error.esiMessage ?? error.message }),
+  };
+}
+
+/** An error's answer, with the headers it was built from (for the refusal cache). */
+interface ErrorAnswer {
+  response: Response;
+  status: number;
+  headers: Record<string, string>;
+}
+
 /** Maps the module's errors to answers: ESI's own status and body, or the gateway's. */
-function errorResponse(c: Context<GatewayEnv>, error: unknown, now: number): Response {
-  if (error instanceof EsiHttpError) {
-    const headers = error.headers ? passHeaders(error.headers, { usesToken: false }) : {};
+function errorResponse(
+  c: Context<GatewayEnv>,
+  error: unknown,
+  now: number,
+  deadline: RequestDeadline | undefined,
+): ErrorAnswer {
+  const answer = (response: Response): ErrorAnswer => ({
+    response,
+    status: response.status,
+    headers: {},
+  });
+  const upstream = upstreamError(error);
+  if (upstream) {
+    const cause = (error instanceof EsiPaginationError ? error.cause : error) as EsiHttpError;
+    const headers = cause.headers ? passHeaders(cause.headers, { usesToken: false }) : {};
     delete headers["vary"];
-    c.get("log").esiRequestId = error.requestId;
-    c.get("log").esiStatus = error.status;
-    const body = error.body ?? JSON.stringify({ error: error.esiMessage ?? error.message });
+    c.get("log").esiRequestId = cause.requestId;
+    c.get("log").esiStatus = upstream.status;
     if (!headers["content-type"]) headers["content-type"] = "application/json";
-    return c.body(body, error.status as StatusCode as ContentfulStatusCode, headers);
+    const status = upstream.status as StatusCode as ContentfulStatusCode;
+    return { response: c.body(upstream.body, status, headers), status, headers };
+  }
+  if (deadline?.expired) {
+    // One deadline for the whole request, retries included: a hung ESI holds nobody longer.
+    return answer(
+      fail(c, 504, `Cannot answer within ${deadline.ms} ms: ESI did not answer in time`, {
+        "Retry-After": String(Math.max(1, Math.ceil(deadline.ms / 1000))),
+      }),
+    );
+  }
+  if (deadline?.signal.aborted) {
+    // The caller left: nobody reads this answer; 499 is what proxies log for it.
+    c.get("log").callerLeft = true;
+    return answer(c.body(null, 499 as StatusCode as ContentfulStatusCode));
   }
   if (error instanceof CallerTokenRefusedError) {
-    return fail(c, 401, error.message, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    return answer(
+      fail(c, 401, error.message, { "WWW-Authenticate": 'Bearer error="invalid_token"' }),
+    );
   }
-  if (error instanceof EsiScopeError) return fail(c, 403, error.message);
-  if (error instanceof EsiRequestError) return fail(c, 400, error.message);
+  if (error instanceof EsiScopeError) return answer(fail(c, 403, error.message));
+  if (error instanceof EsiRequestError) return answer(fail(c, 400, error.message));
   if (error instanceof EsiTimeoutError) {
-    return fail(c, 504, `ESI did not answer in time: ${error.message}`);
+    return answer(fail(c, 504, `ESI did not answer in time: ${error.message}`));
   }
   if (error instanceof EsiNetworkError || error instanceof EsiAbortError) {
-    return fail(c, 502, `Cannot reach ESI: ${error.message}`);
+    return answer(fail(c, 502, `Cannot reach ESI: ${error.message}`));
   }
   const retryAfter = (at: number) => String(Math.max(1, Math.ceil((at - now) / 1000)));
   if (error instanceof EsiRateLimitError) {
-    return fail(c, 429, error.message, { "Retry-After": retryAfter(error.retryAt) });
+    return answer(fail(c, 429, error.message, { "Retry-After": retryAfter(error.retryAt) }));
   }
   if (error instanceof EsiErrorLimitError) {
-    return fail(c, 503, error.message, { "Retry-After": retryAfter(error.resetAt) });
+    return answer(fail(c, 503, error.message, { "Retry-After": retryAfter(error.resetAt) }));
   }
   if (error instanceof EsiError) {
-    return fail(c, 502, `ESI's answer cannot be used: ${error.message}`);
+    return answer(fail(c, 502, `ESI's answer cannot be used: ${error.message}`));
   }
   throw error;
 }

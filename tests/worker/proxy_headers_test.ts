@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { passHeaders } from "../../worker/esi_headers.ts";
+import { passHeaders } from "../../worker/proxy/headers.ts";
 
 const esi = (extra: Record<string, string> = {}) =>
   new Headers({
@@ -25,7 +25,7 @@ Deno.test("passHeaders: the module's expiry as Expires, and no max-age to restar
     "x-esi-request-id": "r-1",
     "x-ratelimit-remaining": "149",
     expires: "Sat, 21 Nov 2026 07:00:45 GMT",
-    vary: "X-Compatibility-Date",
+    vary: "Accept-Language, X-Compatibility-Date",
   });
   // ESI's own Expires gives way to the module's reckoning (max-age minus Age).
   const withEsiExpires = passHeaders(esi({ expires: "Sat, 21 Nov 2026 07:01:00 GMT" }), {
@@ -44,10 +44,10 @@ Deno.test("passHeaders: without any expiry, ESI's max-age stays", () => {
 Deno.test("passHeaders: a character's answer is private and varies by token and cookie", () => {
   const out = passHeaders(esi(), { usesToken: true, expiresAt: Date.UTC(2026, 10, 21, 7, 1) });
   assert.equal(out["cache-control"], "private, must-revalidate, stale-if-error=300");
-  assert.equal(out.vary, "Authorization, Cookie, X-Compatibility-Date");
+  assert.equal(out.vary, "Authorization, Cookie, Accept-Language, X-Compatibility-Date");
   const bare = passHeaders(new Headers(), { usesToken: true });
   assert.deepEqual(bare, {
-    vary: "Authorization, Cookie, X-Compatibility-Date",
+    vary: "Authorization, Cookie, Accept-Language, X-Compatibility-Date",
     "cache-control": "private",
   });
 });

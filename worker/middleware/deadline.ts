@@ -1,0 +1,147 @@
+/**
+ * One deadline per gateway request, from its arrival: the body read, the
+ * store calls and every upstream try (retries included) share it. It ends
+ * the request's work when the caller leaves, too: its signal is what the
+ * module's call is given.
+ *
+ * @module
+ */
+
+import type { MiddlewareHandler } from "hono";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import type { GatewayEnv } from "../context.ts";
+
+/** Options of {@link requestDeadline}. */
+export interface RequestDeadlineOptions {
+  /** The longest a request may take, in milliseconds. */
+  ms: number;
+  /**
+   * The clock the deadline is counted on.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
+/** Why a request's signal aborted: its deadline passed. */
+export class DeadlineError extends Error {
+  /** Creates the error. */
+  constructor(readonly ms: number) {
+    super(`Cannot answer within ${ms} ms: the request deadline passed`);
+    this.name = "DeadlineError";
+  }
+}
+
+/**
+ * A request's deadline: `signal` aborts when the caller leaves or the time is
+ * up (`expired` then says which).
+ *
+ * @example
+ * ```ts
+ * import { RequestDeadline } from "./deadline.ts";
+ * const deadline = new RequestDeadline(10_000);
+ * deadline.signal.aborted; // false
+ * deadline.clear();
+ * ```
+ */
+export class RequestDeadline {
+  /** Aborts when the caller leaves or the deadline passes. */
+  readonly signal: AbortSignal;
+  /** The deadline, in milliseconds. */
+  readonly ms: number;
+  readonly #expiry = new AbortController();
+  readonly #clock: Clock;
+  #timer?: AbortController;
+  #handedOff = false;
+
+  /**
+   * Starts the deadline.
+   *
+   * @param ms The time allowed, in milliseconds.
+   * @param caller The caller's signal (the request's), aborted when it leaves.
+   * @param clock The clock.
+   */
+  constructor(ms: number, caller?: AbortSignal, clock: Clock = systemClock) {
+    this.ms = ms;
+    this.#clock = clock;
+    this.signal = caller ? AbortSignal.any([caller, this.#expiry.signal]) : this.#expiry.signal;
+    this.restart();
+  }
+
+  /** Whether the time ran out (rather than the caller leaving). */
+  get expired(): boolean {
+    return this.#expiry.signal.aborted;
+  }
+
+  /** Counts the whole time allowed again from now: a streamed answer made progress. */
+  restart(): void {
+    this.#timer?.abort();
+    if (this.signal.aborted) return;
+    const timer = this.#timer = new AbortController();
+    this.#clock.sleep(this.ms, timer.signal).then(
+      () => this.#expiry.abort(new DeadlineError(this.ms)),
+      () => {}, // cleared or restarted
+    );
+  }
+
+  /** Stops counting: the answer is complete. */
+  clear(): void {
+    this.#timer?.abort();
+  }
+
+  /** A streamed answer takes the deadline over: it clears it when it ends. */
+  handOff(): void {
+    this.#handedOff = true;
+  }
+
+  /** Whether a streamed answer took the deadline over. */
+  get handedOff(): boolean {
+    return this.#handedOff;
+  }
+}
+
+/**
+ * Sets `c.var.deadline` for the rest of the chain and clears it once answered
+ * (unless a streamed answer took it over).
+ *
+ * @param options The time allowed and the clock.
+ * @returns The middleware.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestDeadline } from "./deadline.ts";
+ * new Hono().use("/esi/*", requestDeadline({ ms: 10_000 }));
+ * ```
+ */
+export function requestDeadline(
+  { ms, clock = systemClock }: RequestDeadlineOptions,
+): MiddlewareHandler<GatewayEnv> {
+  return async function requestDeadline(c, next) {
+    const deadline = new RequestDeadline(ms, c.req.raw.signal, clock);
+    c.set("deadline", deadline);
+    try {
+      await next();
+    } finally {
+      if (!deadline.handedOff) deadline.clear();
+    }
+  };
+}
+
+/**
+ * Waits for `promise`, or throws the signal's reason once it aborts.
+ *
+ * @param promise What is waited for.
+ * @param signal Ends the wait.
+ * @returns What `promise` resolves to.
+ * @example
+ * ```ts ignore
+ * const { done, value } = await within(reader.read(), deadline.signal);
+ * ```
+ */
+export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
