@@ -247,7 +247,7 @@ function pageCount(route: string, pages: number | undefined, maxPages: number): 
   if (pages !== undefined && pages > maxPages) {
     throw new EsiPaginationError(
       `Cannot walk the pages of "${route}": ESI reports ${pages} pages, more than maxPages (${maxPages})`,
-      { page: 1 },
+      { page: 1, pages },
     );
   }
   return pages ?? 1;

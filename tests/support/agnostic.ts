@@ -43,5 +43,6 @@ import "../sso/jwks_test.ts";
 import "../sso/token_manager_test.ts";
 import "../sso/token_store_test.ts";
 import "../sso/verify_test.ts";
+import "../testing/esi_sim_data_test.ts";
 import "../testing/esi_simulator_test.ts";
 import "../typed_test.ts";

@@ -15,6 +15,7 @@
 import type { Context } from "hono";
 import type { EsiClient, RequestOptions } from "../../src/client.ts";
 import type { EsiPage, PagesOptions } from "../../src/paginate/x_pages.ts";
+import { EsiPaginationError } from "../../src/errors.ts";
 import type { QueryValue } from "../../src/http/url.ts";
 import type { AccessTokenSource } from "../../src/sso/token_source.ts";
 import { fail, type GatewayEnv, type Logger } from "../context.ts";
@@ -67,9 +68,8 @@ export async function streamAllPages(
   call: AllPagesCall,
 ): Promise<Response> {
   const { template, params, query, token, maxAllPages, language, deadline, logger } = call;
-  // The module checks every version of page 1 against `maxPages` (restarts
-  // included); the check below keeps the gateway safe on its own.
-  const paging: PagesOptions & { maxPages?: number } = { maxPages: maxAllPages };
+  // The module checks every version of page 1 against `maxPages`, restarts
+  // included: a count over it is the caller's to page through.
   const pages = client.pages as (
     path: string,
     options: RequestOptions & { paging?: PagesOptions },
@@ -80,19 +80,21 @@ export async function streamAllPages(
     token,
     raw: "bytes",
     signal: deadline.signal,
-    paging,
+    paging: { maxPages: maxAllPages },
   });
-  const first = await walk.next(); // errors here are answered like any call's
-  if (first.done) return fail(c, 502, `ESI's answer cannot be used: "${template}" has no page 1`);
-  const page1 = first.value;
-  if (!(page1.pages <= maxAllPages)) {
-    await walk.return();
+  let first: IteratorResult<EsiPage<Uint8Array>, void>;
+  try {
+    first = await walk.next();
+  } catch (error) {
+    if (!(error instanceof EsiPaginationError) || error.pages === undefined) throw error;
     return fail(
       c,
       400,
-      `Cannot merge the ${page1.pages} pages of "${template}": the gateway merges at most ${maxAllPages}; read them with "page"`,
+      `Cannot merge the ${error.pages} pages of "${template}": the gateway merges at most ${maxAllPages}; read them with "page"`,
     );
-  }
+  } // other errors here are answered like any call's
+  if (first.done) return fail(c, 502, `ESI's answer cannot be used: "${template}" has no page 1`);
+  const page1 = first.value;
 
   const headers = passHeaders(metaHeaders(page1, language), {
     usesToken: !!token,
