@@ -57,6 +57,10 @@ export interface GatewayConfig {
   trustProxyHops: number;
   /** The bearer token `/metrics` asks for; `/metrics` is off without one (`METRICS_TOKEN`). */
   metricsToken?: string;
+  /** Who sees the status page: with `METRICS_TOKEN`, or anyone (an aggregate), or none (`DASHBOARD`). */
+  dashboard: "private" | "public" | "off";
+  /** The status page's history interval in milliseconds; 0 records none (`DASHBOARD_HISTORY`). */
+  dashboardHistoryMs: number;
   /** Origins allowed by CORS; empty leaves CORS off (`CORS_ORIGINS`). */
   corsOrigins: readonly string[];
   /** The largest request body proxied to ESI, in bytes (`MAX_BODY_BYTES`). */
@@ -109,6 +113,8 @@ export const settings = {
   REQUIRE_API_KEY: "false",
   TRUST_PROXY: "0 (proxy hops whose X-Forwarded-For is trusted)",
   METRICS_TOKEN: "unset: /metrics is off",
+  DASHBOARD: "private (/dashboard needs METRICS_TOKEN; public: an aggregate view for anyone; off)",
+  DASHBOARD_HISTORY: "5 s (the status page's history interval, 180 readings; off: none)",
   CORS_ORIGINS: "unset: CORS is off",
   MAX_BODY_BYTES: "65536",
   MAX_ALL_PAGES: "50",
@@ -293,6 +299,18 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     problems.push("METRICS_TOKEN must be at least 16 characters long");
   }
 
+  const dashboard = read("DASHBOARD")?.toLowerCase() ?? "private";
+  if (dashboard !== "private" && dashboard !== "public" && dashboard !== "off") {
+    problems.push(`${shown("DASHBOARD", dashboard)} must be "private", "public" or "off"`);
+  }
+  const historyText = read("DASHBOARD_HISTORY") ?? "5 s";
+  const dashboardHistoryMs = historyText.toLowerCase() === "off" ? 0 : parseDuration(historyText);
+  if (dashboardHistoryMs === undefined || (dashboardHistoryMs > 0 && dashboardHistoryMs < 1_000)) {
+    problems.push(
+      `${shown("DASHBOARD_HISTORY", historyText)} must be "off" or a duration of 1 s or more`,
+    );
+  }
+
   const corsOrigins = (read("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
   for (const origin of corsOrigins) {
     if (origin !== "*" && !ORIGIN.test(origin)) {
@@ -326,6 +344,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     requireApiKey,
     trustProxyHops,
     metricsToken,
+    dashboard: dashboard as GatewayConfig["dashboard"],
+    dashboardHistoryMs: dashboardHistoryMs ?? 5_000,
     corsOrigins,
     maxBodyBytes,
     maxAllPages,
