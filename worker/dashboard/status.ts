@@ -302,7 +302,7 @@ function series(points: readonly HistoryPoint[], bounds: readonly number[]): Sta
 interface GroupInfo {
   size: number;
   windowMs: number;
-  /** Every route of the group needs a character's token. */
+  /** A route of the group needs a character's token. */
   perCharacter: boolean;
 }
 
@@ -318,7 +318,8 @@ function specGroups(): NonNullable<typeof groupTable> {
     if (!limit) continue;
     byRoute.set(`${op.method} ${op.path}`, limit.group);
     const known = groups.get(limit.group);
-    const perCharacter = op.scopes.length > 0 && (known?.perCharacter ?? true);
+    // One route with a token makes the gauge a character's whenever that route answered last.
+    const perCharacter = op.scopes.length > 0 || (known?.perCharacter ?? false);
     groups.set(limit.group, { size: limit.maxTokens, windowMs: limit.windowMs, perCharacter });
   }
   return groupTable = { groups, byRoute };
