@@ -130,7 +130,8 @@ export function chartSummary(
 
 /**
  * A chart's columns from the status: each line's values, one per reading
- * (the reserve repeated). Sent to the browser as source text.
+ * (the reserve repeated; zero events left out). Sent to the browser as
+ * source text.
  *
  * @param chart The chart.
  * @param status The status.
@@ -141,7 +142,7 @@ export function chartSummary(
  * import { CHARTS, chartColumns } from "./charts.ts";
  * import { valueAt } from "./fields.ts";
  * const status = { budget: { reserve: 10 }, series: { t: [1, 2], budget: [90, 80], received420: [null, 0] } };
- * chartColumns(CHARTS[0], status, valueAt); // [[90, 80], [10, 10], [null, 0]]
+ * chartColumns(CHARTS[0], status, valueAt); // [[90, 80], [10, 10], [null, null]]
  * ```
  */
 export function chartColumns(
@@ -157,6 +158,8 @@ export function chartColumns(
       return new Array(n).fill(typeof reserve === "number" ? reserve : null);
     }
     const values = valueAt(status, s.key);
-    return Array.isArray(values) ? values.map((v) => typeof v === "number" ? v : null) : [];
+    // Events drawn as points: an interval without one draws nothing.
+    const kept = (v: unknown) => typeof v === "number" && !(s.points && v === 0);
+    return Array.isArray(values) ? values.map((v) => kept(v) ? v as number : null) : [];
   });
 }

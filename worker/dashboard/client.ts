@@ -18,6 +18,7 @@ export interface PageElement {
   readonly dataset: Record<string, string | undefined>;
   readonly clientWidth: number;
   setAttribute(name: string, value: string): void;
+  toggleAttribute(name: string, force: boolean): void;
   append(...nodes: (PageElement | string)[]): void;
   replaceChildren(...nodes: (PageElement | string)[]): void;
 }
@@ -206,6 +207,8 @@ export function dashboardClient(
       time.textContent = iso;
       time.setAttribute("datetime", iso);
     }
+    const blocked = doc.querySelector("[data-blocked]");
+    if (blocked) blocked.toggleAttribute("hidden", lib.valueAt(status, "budget.blocked") !== true);
     for (const chart of lib.charts) renderChart(chart, status);
     state.status = status;
     state.updates++;
@@ -216,7 +219,9 @@ export function dashboardClient(
       const res = await win.fetch("/status.json", { headers: { Accept: "application/json" } });
       if (!res.ok) throw new Error(`the gateway answered ${res.status}`);
       render(await res.json());
-      if (live) live.textContent = `Live: updated every ${Math.round(refreshMs / 1000)} s.`;
+      const said = `Live: updated every ${Math.round(refreshMs / 1000)} s.`;
+      // Written once: a live region announces every change.
+      if (live && live.textContent !== said) live.textContent = said;
     } catch (error) {
       if (live) live.textContent = `Cannot update the numbers (${String(error)}); trying again.`;
     } finally {

@@ -82,13 +82,15 @@ export async function renderPage(status: DashboardStatus): Promise<string> {
       </head>
       <body data-view="${status.view}" data-refresh-ms="${status.refreshMs}">
         <header>
-      <h1>esikit gateway status</h1>
-      <p class="meta">${status.view === "public"
-        ? "Public view: aggregate numbers only. "
-        : ""}As of <time data-generated datetime="${when}">${when}</time>. <span id="live" role="status" aria-live="polite">Reload for newer numbers.</span></p>
-      ${status.budget.blocked
-        ? html`<p class="alert" role="alert">ESI answered 420: every call is held until the window resets.</p>`
-        : ""}
+          <h1>esikit gateway status</h1>
+          <p
+            class="meta">${status.view === "public"
+              ? "Public view: aggregate numbers only. "
+              : ""}As of <time data-generated datetime="${when}">${when}</time>. <span id="live" role="status" aria-live="polite">Reload for newer numbers.</span></p>
+          <p class="alert" role="alert"
+            data-blocked${status.budget.blocked
+              ? ""
+              : " hidden"}>ESI answered 420: every call is held until the window resets.</p>
         </header>
         <main>
     <div class="panels">
