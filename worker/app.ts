@@ -184,8 +184,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   }
 
   app.route("/", healthRoutes({ esi, checkStore, storeName: nonces.name, clock }));
-  app.route("/", metricsRoutes({ token: config.metricsToken, render: metrics }));
-  // The status page reads the registry behind /metrics; its history is recorded as requests come.
+  // The status page reads the registry behind /metrics; a scrape of it takes a reading too.
   const status = gatewayMetrics && config.dashboard !== "off"
     ? dashboard({
       config,
@@ -196,7 +195,13 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       clock,
     })
     : undefined;
-  if (status?.record) app.use(status.record);
+  const render = status && metrics
+    ? () => {
+      status.tick();
+      return metrics();
+    }
+    : metrics;
+  app.route("/", metricsRoutes({ token: config.metricsToken, render }));
   if (status) app.route("/", status.routes);
   const limit = rateLimit({
     limiter,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import type { Clock } from "../../src/clock.ts";
 import type { ErrorBudget, ErrorBudgetStore } from "../../src/limits/error_limit.ts";
 import type { MetricsRegistry } from "../../src/observe/registry.ts";
@@ -59,8 +59,8 @@ export interface DashboardOptions {
 export interface Dashboard {
   /** The routes. */
   routes: Hono<GatewayEnv>;
-  /** Records the history as requests arrive; absent when the history is off. */
-  record?: MiddlewareHandler<GatewayEnv>;
+  /** Takes a reading when one is due (a `/metrics` scrape calls it too). */
+  tick(): void;
 }
 
 /** The page's headers: the gateway's secure headers, with a CSP for the page. */
@@ -80,10 +80,10 @@ const PAGE_HEADERS: readonly [string, string][] = [
 const challenge = { "WWW-Authenticate": 'Basic realm="esikit gateway", charset="UTF-8"' };
 
 /**
- * Builds the status page's routes and its history recorder.
+ * Builds the status page's routes and its history.
  *
  * @param options The settings, the registry, the store and the clock.
- * @returns The routes, and the middleware that records the history.
+ * @returns The routes, and what takes a reading when one is due.
  * @example
  * ```ts
  * import { dashboard } from "./routes.ts";
@@ -171,12 +171,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   routes.get(ASSET_PATHS.script, asset(APP_JS, "text/javascript; charset=utf-8"));
   routes.get(ASSET_PATHS.style, asset(APP_CSS, "text/css; charset=utf-8"));
 
-  const record: MiddlewareHandler<GatewayEnv> | undefined = history &&
-    async function recordHistory(_c, next) {
-      history.tick(clock.now());
-      await next();
-    };
-  return { routes, record };
+  return { routes, tick: () => history?.tick(clock.now()) };
 }
 
 /** The token from `Bearer <token>`, or the password from `Basic base64(user:password)`. */

@@ -21,6 +21,22 @@ Deno.test("dashboard history: one reading per interval as requests arrive, the n
   assert.deepEqual(history.points().map((p) => p.at), [2_000, 3_500, 4_500]);
 });
 
+Deno.test("dashboard history: the page, status.json and /metrics scrapes take readings; proxied calls do not", async () => {
+  await withDashboard({ DASHBOARD_HISTORY: "5 s" }, async ({ clock, get }) => {
+    const readings = async () =>
+      (JSON.parse((await get("/status.json", AUTH)).text) as DashboardStatus).series.t;
+    assert.equal((await readings()).length, 1);
+    await clock.advance(5_000);
+    for (let i = 0; i < 3; i++) await get("/esi/status");
+    await clock.advance(5_000);
+    assert.equal((await get("/metrics", AUTH)).res.status, 200);
+    await clock.advance(5_000);
+    assert.equal((await get("/dashboard", AUTH)).res.status, 200);
+    const start = Math.round(clock.now() / 1000) - 15;
+    assert.deepEqual(await readings(), [start, start + 10, start + 15]);
+  });
+});
+
 Deno.test("status.json: scripted hits, misses and a fault burst give exact rates, ratio and budget", async () => {
   await withDashboard({ DASHBOARD_HISTORY: "5 s" }, async ({ sim, clock, get }) => {
     const status = async () =>
@@ -185,10 +201,11 @@ Deno.test("dashboard public view: aggregate numbers, nothing per character or ca
 
 Deno.test("dashboard page: its CSP allows its own script and style, and without JavaScript it shows what status.json says", async () => {
   await withDashboard({}, async ({ clock, get }) => {
+    await get("/status.json", AUTH); // the first reading
     for (const id of [34, 35]) await get(`/esi/universe/types/${id}`);
     await clock.advance(5_000);
-    for (let i = 0; i < 3; i++) await get("/esi/universe/types/34");
     await get("/status.json", AUTH);
+    for (let i = 0; i < 3; i++) await get("/esi/universe/types/34");
     await clock.advance(5_000);
 
     const { res, text: page } = await get("/dashboard", AUTH);
