@@ -154,7 +154,9 @@ export function dashboard(options: DashboardOptions): Dashboard {
   };
 
   const routes = new Hono<GatewayEnv>();
-  routes.get("/", (c) => c.redirect("/dashboard", 302));
+  if (token !== undefined || config.dashboard === "public") {
+    routes.get("/", (c) => c.redirect("/dashboard", 302));
+  }
   routes.get("/dashboard", async function dashboardPage(c) {
     const view = await viewOf(c, "/dashboard");
     if (view instanceof Response) return view;

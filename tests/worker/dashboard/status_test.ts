@@ -137,6 +137,7 @@ Deno.test("dashboard access: the /metrics token is asked for, as bearer or Basic
   });
   await withDashboard({ METRICS_TOKEN: "" }, async ({ get }) => {
     await t.step("without METRICS_TOKEN the private page is off (404)", async () => {
+      assert.equal((await get("/")).res.status, 404);
       assert.equal((await get("/dashboard")).res.status, 404);
       assert.equal((await get("/status.json")).res.status, 404);
     });
