@@ -119,7 +119,7 @@ export function chartSummary(
 ): string {
   const parts = chart.series.map((s, i) => {
     const values = (columns[i] ?? []).filter((v): v is number => typeof v === "number");
-    if (!values.length) return `${s.label}: no data yet`;
+    if (!values.length) return `${s.label}: ${s.points ? "none" : "no data yet"}`;
     const now = values[values.length - 1];
     const low = Math.min(...values);
     const high = Math.max(...values);

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { chartColumns, CHARTS, chartSummary } from "../../../worker/dashboard/charts.ts";
 import { FIELDS, formatValue, valueAt } from "../../../worker/dashboard/fields.ts";
 import type { DashboardStatus } from "../../../worker/dashboard/status.ts";
 import { AUTH, TOKEN, withDashboard } from "./helpers.ts";
@@ -34,6 +35,10 @@ interface PageState {
   plots: Record<string, { data: (number | null)[][] }>;
 }
 type PageWindow = { esikitDashboard?: PageState };
+type AllyDom = {
+  querySelectorAll(s: string): Iterable<{ id: string; getAttribute(n: string): string | null }>;
+  getElementById(id: string): { textContent: string } | null;
+};
 type PageDom = {
   querySelectorAll(s: string): Iterable<{ dataset: Record<string, string>; textContent: string }>;
   querySelector(s: string): { getContext(k: string): unknown } | null;
@@ -168,6 +173,24 @@ Deno.test({
           for (const [key, kind, text] of shown) {
             assert.equal(text, formatValue(valueAt(status, key), kind), key);
           }
+          // Each chart's text alternative: its caption names it, its summary says what it shows.
+          const charts = await p.evaluate(() => {
+            const doc = (globalThis as unknown as { document: AllyDom }).document;
+            return [...doc.querySelectorAll('[role="img"]')].map((el) => ({
+              id: el.id,
+              caption: doc.getElementById(el.getAttribute("aria-labelledby") ?? "")?.textContent,
+              summary: doc.getElementById(el.getAttribute("aria-describedby") ?? "")?.textContent,
+            }));
+          });
+          assert.deepEqual(charts.map((c) => c.id), CHARTS.map((c) => `plot-${c.id}`));
+          for (const [i, chart] of CHARTS.entries()) {
+            assert.equal(charts[i].caption, chart.title);
+            const columns = chartColumns(chart, status, valueAt);
+            assert.equal(
+              charts[i].summary,
+              chartSummary(chart, columns, (v) => formatValue(v, chart.kind)),
+            );
+          }
           return status;
         };
         const status = await check(page);
@@ -195,6 +218,8 @@ Deno.test({
         console.log(`screenshots: ${dir}/dashboard.png, ${dir}/dashboard-phone.png`);
       } finally {
         await browser.close();
+        // The screenshots stay; the browser's profile goes.
+        await Deno.remove(`${dir}/profile`, { recursive: true }).catch(() => {});
       }
     });
   },

@@ -239,6 +239,23 @@ Deno.test("dashboard page: its CSP allows its own script and style, and without 
   });
 });
 
+Deno.test("dashboard charts: every line stands 3:1 or more against the white page (WCAG 1.4.11)", () => {
+  // Relative luminance and contrast ratio as WCAG 2 defines them.
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  for (const chart of CHARTS) {
+    for (const { label, color } of chart.series) {
+      const ratio = 1.05 / (luminance(color) + 0.05);
+      assert.ok(ratio >= 3, `${chart.id} ${label}: ${ratio.toFixed(2)}:1`);
+    }
+  }
+});
+
 Deno.test("dashboard assets: assets.gen.ts is what the generator writes from the locked uplot", async () => {
   const { renderAssets } = await import("../../../worker/dashboard/gen_assets.ts");
   const file = new URL("../../../worker/dashboard/assets.gen.ts", import.meta.url);
