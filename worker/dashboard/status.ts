@@ -106,7 +106,7 @@ export interface DashboardStatus {
     reserve: number;
     /** Seconds until the window resets, when known. */
     resetInS: number | null;
-    /** Whether a 420 blocks every call now. */
+    /** Whether a 420 blocks every call now (known from the shared store only). */
     blocked: boolean;
     /** Where `remain` comes from. */
     source: "store" | "reported" | "unknown";

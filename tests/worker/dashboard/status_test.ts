@@ -91,7 +91,8 @@ Deno.test("status.json: the shared error budget is read from the store", async (
   using kv = await Deno.openKv(":memory:");
   await withDashboard({}, async ({ clock, get }) => {
     const store = new DenoKvBudgetStore({ kv, clock });
-    await store.save({ remain: 42, resetAt: clock.now() + 30_000, blockedUntil: 0 });
+    const resetAt = clock.now() + 30_000;
+    await store.save({ remain: 42, resetAt, blockedUntil: 0 });
     const s = JSON.parse((await get("/status.json", AUTH)).text) as DashboardStatus;
     assert.deepEqual(
       [s.budget.remain, s.budget.source, s.budget.resetInS, s.budget.blocked],
@@ -101,6 +102,13 @@ Deno.test("status.json: the shared error budget is read from the store", async (
     await clock.advance(5_000);
     const later = JSON.parse((await get("/status.json", AUTH)).text) as DashboardStatus;
     assert.equal(later.series.budget[0], 42);
+    assert.match((await get("/dashboard", AUTH)).text, /data-blocked hidden/);
+
+    // Another instance received a 420 in the same window: the store says every call is held.
+    await store.save({ remain: 0, resetAt, blockedUntil: resetAt });
+    const blocked = JSON.parse((await get("/status.json", AUTH)).text) as DashboardStatus;
+    assert.deepEqual([blocked.budget.remain, blocked.budget.blocked], [0, true]);
+    assert.match((await get("/dashboard", AUTH)).text, /data-blocked>ESI answered 420/);
   }, { kv });
 });
 
