@@ -32,6 +32,8 @@ import type { GatewayMetrics } from "./metrics.ts";
 import { authRoutes, type GatewayAuth } from "./routes/auth.ts";
 import type { NonceStore } from "./stores/types.ts";
 import { scrubError } from "./log/scrub.ts";
+import type { ErrorBudgetStore } from "../src/limits/error_limit.ts";
+import { dashboard } from "./dashboard/routes.ts";
 
 /** Everything the gateway needs, built by an entry (or a test). */
 export interface AppDeps {
@@ -77,6 +79,8 @@ export interface AppDeps {
    * @default systemClock
    */
   clock?: Clock;
+  /** The status page's shared error budget and reserve (the client's own). */
+  errorLimit?: { store?: ErrorBudgetStore; reserve?: number };
   /**
    * Answer cache hits from a response prepared once per cached entry (see
    * `EsiProxyOptions.prepareHits`); the Workers entry builds each anew.
@@ -166,6 +170,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     logger = jsonLogger,
     clock = systemClock,
     prepareHits,
+    errorLimit,
   } = deps;
 
   const app = new Hono<GatewayEnv>();
@@ -182,7 +187,25 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   }
 
   app.route("/", healthRoutes({ esi, checkStore, storeName: nonces.name, clock }));
-  app.route("/", metricsRoutes({ token: config.metricsToken, render: metrics }));
+  // The status page reads the registry behind /metrics; a scrape of it takes a reading too.
+  const status = gatewayMetrics && config.dashboard !== "off"
+    ? dashboard({
+      config,
+      registry: gatewayMetrics.registry,
+      storeName: nonces.name,
+      budgetStore: errorLimit?.store,
+      reserve: errorLimit?.reserve,
+      clock,
+    })
+    : undefined;
+  const render = status && metrics
+    ? () => {
+      status.tick();
+      return metrics();
+    }
+    : metrics;
+  app.route("/", metricsRoutes({ token: config.metricsToken, render }));
+  if (status) app.route("/", status.routes);
   const limit = rateLimit({
     limiter,
     onStoreError: config.onStoreError,

@@ -17,6 +17,7 @@ import {
   apiKeys,
   boolean,
   duration,
+  historyInterval,
   httpUrl,
   isoDate,
   key32,
@@ -69,6 +70,8 @@ export const SETTINGS = {
   REQUIRE_API_KEY: row({ fallback: "false", parse: boolean }),
   TRUST_PROXY: row({ fallback: "0", parse: proxyHops }),
   METRICS_TOKEN: row({ unset: "unset: `/metrics` is off", secret: true, parse: secretOf(16) }),
+  DASHBOARD: row({ fallback: "private", parse: oneOf("private", "public", "off") }),
+  DASHBOARD_HISTORY: row({ fallback: "5 s", parse: historyInterval }),
   CORS_ORIGINS: row({ unset: "unset: CORS is off", parse: origins(true) }),
   MAX_BODY_BYTES: row({ fallback: "65536", parse: wholeNumber(1) }),
   MAX_ALL_PAGES: row({ fallback: "50", parse: wholeNumber(1) }),
@@ -122,6 +125,10 @@ export interface GatewayConfig {
   trustProxyHops: number;
   /** The bearer token `/metrics` asks for; `/metrics` is off without one (`METRICS_TOKEN`). */
   metricsToken?: string;
+  /** Who sees the status page: with `METRICS_TOKEN`, or anyone (an aggregate), or none (`DASHBOARD`). */
+  dashboard: "private" | "public" | "off";
+  /** The status page's history interval in milliseconds; 0 records none (`DASHBOARD_HISTORY`). */
+  dashboardHistoryMs: number;
   /** Origins allowed by CORS; empty leaves CORS off (`CORS_ORIGINS`). */
   corsOrigins: readonly string[];
   /** The largest request body proxied to ESI, in bytes (`MAX_BODY_BYTES`). */
@@ -269,6 +276,8 @@ export function loadConfig(env: EnvRecord, defaults: ConfigDefaults = {}): Gatew
     requireApiKey: v.REQUIRE_API_KEY,
     trustProxyHops: v.TRUST_PROXY,
     metricsToken: v.METRICS_TOKEN,
+    dashboard: v.DASHBOARD,
+    dashboardHistoryMs: v.DASHBOARD_HISTORY,
     corsOrigins: v.CORS_ORIGINS,
     maxBodyBytes: v.MAX_BODY_BYTES,
     maxAllPages: v.MAX_ALL_PAGES,

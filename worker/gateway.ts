@@ -215,6 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     clock,
     prepareHits: options.prepareHits,
+    errorLimit: { store: budget, reserve: options.errorLimit?.reserve },
   };
   return { app: createApp(deps), deps };
 }

@@ -35,12 +35,15 @@ if (!available && !Deno.env.get("CI")) {
   );
 }
 
+/** The status page's token. */
+const METRICS_TOKEN = "wrangler-metrics-token-0123456789";
+
 /** The wrangler the test runs, pinned: from the npm registry, the same on every machine. */
 const WRANGLER = "wrangler@4.86.0";
 
 Deno.test({
   name:
-    "wrangler dev: workerd serves /healthz and a proxied /esi/status from the simulator, again and again",
+    "wrangler dev: workerd serves /healthz, a proxied /esi/status and the status page, again and again",
   ignore: !available && !Deno.env.get("CI"),
   async fn() {
     if (!available) throw new Error("Cannot run wrangler dev: npx or setsid is not installed");
@@ -69,6 +72,8 @@ Deno.test({
         `ESI_BASE_URL:${sim.url}`,
         "--var",
         "ESI_USER_AGENT:esikit-tests/1.0 (tests@example.com)",
+        "--var",
+        `METRICS_TOKEN:${METRICS_TOKEN}`,
       ],
       cwd: workerDir,
       env: {
@@ -136,6 +141,22 @@ Deno.test({
       assert.equal(sim.requests.length, 1);
       assert.equal(sim.requests[0].path, "/status");
       assert.match(sim.requests[0].headers["user-agent"], /^esikit-tests\/1\.0/);
+
+      // The status page, served by workerd again and again (its history lives in the isolate).
+      const auth = { Authorization: `Bearer ${METRICS_TOKEN}` };
+      assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard`)).status, 401);
+      for (let i = 0; i < 5; i++) {
+        const page = await fetch(`http://127.0.0.1:${port}/dashboard`, { headers: auth });
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+        assert.match(await page.text(), /data-field="traffic.perSecond.hit"/);
+        const status = await fetch(`http://127.0.0.1:${port}/status.json`, { headers: auth });
+        assert.equal(status.status, 200);
+        assert.equal((await status.json()).view, "full");
+      }
+      const script = await fetch(`http://127.0.0.1:${port}/dashboard/app.js`);
+      assert.equal(script.status, 200);
+      assert.match(await script.text(), /var uPlot=[\s\S]*dashboardClient/);
     } finally {
       try {
         Deno.kill(-child.pid, "SIGINT"); // the whole process group, led by the child we started

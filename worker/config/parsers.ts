@@ -130,6 +130,24 @@ export const duration: Parser<{ text: Duration; ms: number }> = (value, read) =>
 };
 
 /**
+ * The status page's history interval: `off` (0), or a duration of 1 s or more.
+ *
+ * @example
+ * ```ts ignore
+ * historyInterval("5 s", read); // 5000
+ * ```
+ */
+export const historyInterval: Parser<number> = (value, read) => {
+  if (value?.toLowerCase() === "off") return 0;
+  const ms = value === undefined ? undefined : parseDuration(value);
+  if (ms === undefined || ms < 1_000) {
+    read.problem(`${read.quoted} must be "off" or a duration of 1 s or more`);
+    return 5_000;
+  }
+  return ms;
+};
+
+/**
  * One of the words given, in any case.
  *
  * @param words The allowed words.

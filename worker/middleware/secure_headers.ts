@@ -8,8 +8,8 @@
 
 /**
  * The security headers OWASP's REST Security Cheat Sheet asks of every API
- * response, the gateway's only kind (it serves JSON and redirects, never
- * HTML): no framing (`Content-Security-Policy` `frame-ancestors 'none'`, and
+ * response, the gateway's kind (it serves JSON and redirects; the status
+ * page, its one HTML answer, sets its own): no framing (`Content-Security-Policy` `frame-ancestors 'none'`, and
  * `X-Frame-Options` for older browsers), no active content, no MIME sniffing,
  * HTTPS only. Its `Cache-Control: no-store` is left to each answer: ESI's
  * caching headers are what a gateway of cached answers passes on. The

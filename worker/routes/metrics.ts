@@ -54,8 +54,19 @@ export function metricsRoutes({ token, render }: MetricsRoutesOptions): Hono<Gat
   return app;
 }
 
-/** Compares two secrets in constant time: equal-length digests, compared whole. */
-async function sameSecret(a: string, b: string): Promise<boolean> {
+/**
+ * Compares two secrets in constant time: equal-length digests, compared whole.
+ *
+ * @param a One secret.
+ * @param b The other.
+ * @returns Whether they are equal.
+ * @example
+ * ```ts
+ * import { sameSecret } from "./metrics.ts";
+ * await sameSecret("a-long-random-token", "a-long-random-token"); // true
+ * ```
+ */
+export async function sameSecret(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([
     crypto.subtle.digest("SHA-256", encoder.encode(a)),
     crypto.subtle.digest("SHA-256", encoder.encode(b)),
