@@ -19,7 +19,7 @@ import { UpstashCache } from "../src/cache/upstash.ts";
 import { RedisCache } from "../src/cache/redis.ts";
 import { WebCache } from "../src/cache/web_cache.ts";
 import type { CacheEntry, CacheStore } from "../src/cache/store.ts";
-import { EsiClient } from "../src/client.ts";
+import { EsiClient } from "../src/client/client.ts";
 import { redisServerBinary, startRedisServer } from "../tests/support/redis_server.ts";
 import { UpstashEmulator } from "../tests/support/upstash_emulator.ts";
 

@@ -4,7 +4,7 @@
 //
 //   deno bench -A bench/observe_bench.ts
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { EsiClient } from "../src/client.ts";
+import { EsiClient } from "../src/client/client.ts";
 import { MemoryCache } from "../src/cache/memory.ts";
 import { emit, type Hooks } from "../src/observe/hooks.ts";
 import { EsiMetrics } from "../src/observe/metrics.ts";

@@ -8,7 +8,7 @@
 
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import type { EsiClient } from "../src/client.ts";
+import type { EsiClient } from "../src/client/client.ts";
 import { type Clock, systemClock } from "../src/clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import { fail, type GatewayEnv, jsonLogger, type Logger, requestTarget } from "./context.ts";
@@ -141,7 +141,7 @@ const corsExposedHeaders = [
  * import { loadConfig } from "./config.ts";
  * import { embeddedLimiter } from "./limiter/embedded.ts";
  * import { MemoryStore } from "./stores/memory.ts";
- * import { EsiClient } from "../src/client.ts";
+ * import { EsiClient } from "../src/client/client.ts";
  *
  * const config = loadConfig({ ESI_USER_AGENT: "MyApp/1.0 (me@example.com)" });
  * const store = new MemoryStore();

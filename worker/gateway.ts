@@ -8,7 +8,7 @@
 
 import { Redis } from "@upstash/redis";
 import type { Hono } from "hono";
-import { EsiClient } from "../src/client.ts";
+import { EsiClient } from "../src/client/client.ts";
 import { MemoryCache } from "../src/cache/memory.ts";
 import { UpstashCache } from "../src/cache/upstash.ts";
 import type { CacheStore } from "../src/cache/store.ts";

@@ -77,7 +77,7 @@ export interface DenoKvBudgetStoreOptions {
  *
  * @example
  * ```ts ignore
- * import { EsiClient } from "../client.ts";
+ * import { EsiClient } from "../client/client.ts";
  * import { DenoKvBudgetStore } from "./budget_deno_kv.ts";
  * const store = new DenoKvBudgetStore({ kv: await Deno.openKv() });
  * new EsiClient({ userAgent: "MyApp/1.0", limits: { errorLimit: { store } } });

@@ -9,7 +9,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { EsiClient } from "../../src/client.ts";
+import { EsiClient } from "../../src/client/client.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import { EsiHttpError } from "../../src/errors.ts";
 import { mergeHooks } from "../../src/observe/hooks.ts";

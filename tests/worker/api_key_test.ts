@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { until } from "../support/until.ts";
-import { EsiClient } from "../../src/client.ts";
+import { EsiClient } from "../../src/client/client.ts";
 import {
   canonicalString,
   hmacKey,

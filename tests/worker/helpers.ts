@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EsiClient } from "../../src/client.ts";
+import { EsiClient } from "../../src/client/client.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheStore } from "../../src/cache/store.ts";
 import { EsiSimulator, FakeClock } from "../../src/testing/mod.ts";

@@ -13,7 +13,8 @@
  */
 
 import type { Context } from "hono";
-import type { EsiClient, RequestOptions } from "../../src/client.ts";
+import type { EsiClient } from "../../src/client/client.ts";
+import type { RequestOptions } from "../../src/client/options.ts";
 import type { EsiPage, PagesOptions } from "../../src/paginate/x_pages.ts";
 import { EsiPaginationError } from "../../src/errors.ts";
 import type { QueryValue } from "../../src/http/url.ts";

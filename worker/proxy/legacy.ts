@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { EsiLanguage } from "../../src/client.ts";
+import type { EsiLanguage } from "../../src/client/options.ts";
 
 /** ESI's old version segments: `/latest`, `/legacy`, `/dev`, `/v1`… */
 const VERSION_SEGMENT = /^\/(?:latest|legacy|dev|v\d+)(?=\/.)/;

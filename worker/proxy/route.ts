@@ -8,7 +8,9 @@
 
 import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
-import { type EsiClient, type EsiResponse, storedEntryOf } from "../../src/client.ts";
+import type { EsiClient } from "../../src/client/client.ts";
+import type { EsiResponse } from "../../src/client/options.ts";
+import { storedEntryOf } from "../../src/pipeline/answer.ts";
 import { coerceQuery } from "../../src/http/query.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import {

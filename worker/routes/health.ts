@@ -6,7 +6,7 @@
  */
 
 import { Hono } from "hono";
-import type { EsiClient } from "../../src/client.ts";
+import type { EsiClient } from "../../src/client/client.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { EsiHttpError } from "../../src/errors.ts";
 import type { GatewayEnv } from "../context.ts";
