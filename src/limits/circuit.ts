@@ -103,10 +103,24 @@ export class CircuitBreaker {
    *
    * @param key The route group or route.
    * @param now The current time, in epoch milliseconds.
+   * @returns Whether the call is the probe.
    */
-  admit(key: string, now: number): void {
+  admit(key: string, now: number): boolean {
     const circuit = this.#circuits.get(key);
-    if (circuit && this.state(key, now) === "half-open") circuit.probing = true;
+    if (!circuit || circuit.probing || this.state(key, now) !== "half-open") return false;
+    circuit.probing = true;
+    return true;
+  }
+
+  /**
+   * When an open circuit lets its probe go.
+   *
+   * @param key The route group or route.
+   * @returns The time in epoch milliseconds, or `undefined` when the circuit is closed.
+   */
+  openUntil(key: string): number | undefined {
+    const circuit = this.#circuits.get(key);
+    return circuit && circuit.failures >= this.#failures ? circuit.openUntil : undefined;
   }
 
   /**

@@ -226,20 +226,23 @@ export class Limits {
    * concurrency gate, immediately before sending.
    *
    * @param subject The call.
+   * @param hooks Where to report the circuit's changes.
    * @returns The admission, or `undefined` when a limit has no room (wait with {@link Limits.ready}).
    * @throws {EsiCircuitOpenError} When the call's circuit is open.
    */
-  admit(subject: LimitSubject): Permit | undefined {
+  admit(subject: LimitSubject, hooks?: Hooks): Permit | undefined {
     const now = this.#clock.now();
     this.#checkCircuit(subject, now);
     if (this.errors.waitMs(now) > 0) return undefined;
     const draw = this.#draw(subject);
     if (waitOf(draw, now)[1] > 0) return undefined;
-    this.circuit?.admit(groupOf(subject), now);
+    if (this.circuit?.admit(groupOf(subject), now)) {
+      emit(hooks?.circuit, { group: groupOf(subject), state: "half-open" });
+    }
     this.errors.admit();
     draw.esi?.reserve();
     draw.own?.reserve();
-    return this.#permit(subject, draw);
+    return this.#permit(subject, draw, hooks);
   }
 
   /** Throws while the call's circuit is open. */
@@ -290,7 +293,7 @@ export class Limits {
     return bucket;
   }
 
-  #permit(subject: LimitSubject, draw: Draw): Permit {
+  #permit(subject: LimitSubject, draw: Draw, hooks: Hooks | undefined): Permit {
     let settled = false;
     return {
       settle: (status: number, headers?: Headers) => {
@@ -304,7 +307,11 @@ export class Limits {
           this.#learned.set(subject.rateLimit.group, draw.esi.size);
         }
         this.#learn(subject, draw.esi, status, headers, now);
-        this.circuit?.settle(groupOf(subject), status > 0 && status < 500, now);
+        const group = groupOf(subject);
+        const changed = this.circuit?.settle(group, status > 0 && status < 500, now);
+        if (changed) {
+          emit(hooks?.circuit, { group, state: changed, retryAt: this.circuit!.openUntil(group) });
+        }
       },
     };
   }

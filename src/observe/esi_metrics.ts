@@ -91,6 +91,8 @@ export interface EsiMetricsSnapshot {
   tokenRefreshes: Partial<Record<TokenRefreshEvent["outcome"], number>>;
   /** Cache-store failures. */
   storeErrors: number;
+  /** The route groups whose circuit is open or half-open (`esi_circuit_open`). */
+  openCircuits: string[];
 }
 
 const outcomes = new Set<string>(["hit", "revalidated", "miss", "stale"]);
@@ -143,6 +145,8 @@ export class EsiMetrics {
   readonly tokenRefreshes: Counter<"outcome">;
   /** `esi_store_errors_total{store,operation}`. */
   readonly storeErrors: Counter<"store" | "operation">;
+  /** `esi_circuit_open{group}`: 1 while a group's circuit is open or half-open, else 0. */
+  readonly circuitOpen: Gauge<"group">;
   readonly #hooks: Required<Omit<Hooks, "request">>;
 
   /**
@@ -214,7 +218,20 @@ export class EsiMetrics {
       labelNames: ["store", "operation"],
       maxSeries,
     });
+    this.circuitOpen = registry.gauge({
+      name: "esi_circuit_open",
+      help:
+        "1 while a route group's circuit breaker fails its calls fast (open or probing), else 0.",
+      labelNames: ["group"],
+      maxSeries,
+    });
     this.#hooks = {
+      circuit: [
+        (e) =>
+          this.circuitOpen.set(e.state === "closed" ? 0 : 1, {
+            group: e.group.startsWith("/") ? routeLabel(e.group) : token(e.group, identifier),
+          }),
+      ],
       response: [(e) => this.#response(e)],
       retry: [(e) => this.#retry(e)],
       error: [(e) => this.#error(e)],
@@ -244,6 +261,7 @@ export class EsiMetrics {
   hooks(): Hooks {
     const h = this.#hooks;
     return {
+      circuit: [...h.circuit],
       response: [...h.response],
       retry: [...h.retry],
       error: [...h.error],
@@ -301,6 +319,9 @@ export class EsiMetrics {
       limitWaitSeconds: sampleRecord(this.limitWaitSeconds.samples(), "limit"),
       tokenRefreshes: sampleRecord(this.tokenRefreshes.samples(), "outcome"),
       storeErrors: this.storeErrors.sum(),
+      openCircuits: this.circuitOpen.samples().filter((c) => c.value > 0).map((c) =>
+        c.labels.group
+      ),
     };
     const remain = this.errorLimitRemaining.get();
     if (remain !== undefined) snapshot.errorLimitRemaining = remain;

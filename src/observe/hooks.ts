@@ -93,6 +93,16 @@ export interface LimitWaitEvent extends CallInfo {
   waitMs: number;
 }
 
+/** A route group's circuit changed state (see `CircuitBreaker`). */
+export interface CircuitEvent {
+  /** The route group (or, for routes without one, the route). */
+  group: string;
+  /** The state it changed to: `"open"` fails calls fast, `"half-open"` sent its probe. */
+  state: "closed" | "open" | "half-open";
+  /** For `"open"`: when a probe may go, in epoch milliseconds. */
+  retryAt?: number;
+}
+
 /** A character's access token was refreshed (or failed to be). */
 export interface TokenRefreshEvent {
   /** The character whose token it is. */
@@ -143,6 +153,8 @@ export interface Hooks {
   cache?: Hook<CacheEvent>[];
   /** When a call waited on a limit. */
   limitWait?: Hook<LimitWaitEvent>[];
+  /** When a route group's circuit opens, sends its probe, or closes. */
+  circuit?: Hook<CircuitEvent>[];
   /** When a token is refreshed. */
   tokenRefresh?: Hook<TokenRefreshEvent>[];
   /** When a cache store fails. */

@@ -43,7 +43,7 @@ export async function admit(shared: Shared, call: Call, subject: LimitSubject): 
     }
     let permit: Permit | undefined;
     try {
-      permit = limits.admit(subject);
+      permit = limits.admit(subject, hooks);
     } finally {
       if (!permit) release();
     }

@@ -93,6 +93,7 @@ Deno.test("after a scripted run the exposition holds exact counts", async (t) =>
         ["esi_limit_wait_seconds_total", "counter", true],
         ["esi_token_refreshes_total", "counter", true],
         ["esi_store_errors_total", "counter", true],
+        ["esi_circuit_open", "gauge", true],
       ],
     );
   });
@@ -113,6 +114,7 @@ Deno.test("after a scripted run the snapshot tells the totals", () => {
     limitWaitSeconds: { "rate-limit": 0.25, concurrency: 0.05 },
     tokenRefreshes: { success: 2, failure: 1 },
     storeErrors: 1,
+    openCircuits: [],
   });
 });
 

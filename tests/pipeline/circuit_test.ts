@@ -3,7 +3,7 @@
  * fast; one probe at a time learns when it is back.
  */
 import assert from "node:assert/strict";
-import { EsiCircuitOpenError } from "../../mod.ts";
+import { type CircuitEvent, EsiCircuitOpenError, EsiMetrics, mergeHooks } from "../../mod.ts";
 import { withEsi } from "../support/esi.ts";
 
 const ids = Array.from({ length: 60 }, (_, i) => ({ path: { type_id: 700_000 + i } }));
@@ -57,3 +57,23 @@ Deno.test("an open circuit serves a stale-if-error entry where one exists", () =
     assert.deepEqual(res.data, { players: 7 });
     assert.equal(sim.stats.requests, sent, "nothing sent while open");
   }, { client: { limits: { circuit: { failures: 1 } } } }));
+
+Deno.test("the circuit's changes reach the hooks and the metrics", async () => {
+  const metrics = new EsiMetrics();
+  const events: CircuitEvent[] = [];
+  const hooks = mergeHooks(metrics.hooks(), { circuit: [(e) => void events.push(e)] });
+  await withEsi(async ({ sim, esi, clock }) => {
+    sim.fault("GET /universe/types/{type_id}", { statuses: [503], times: 2 });
+    const once = esi.withRetry(0);
+    for (let i = 0; i < 2; i++) await once.get("/universe/types/{type_id}", ids[i]).catch(() => {});
+    assert.deepEqual(metrics.snapshot().openCircuits, ["/universe/types/{type_id}"]);
+    assert.match(
+      metrics.toPrometheus(),
+      /esi_circuit_open\{group="\/universe\/types\/\{type_id\}"\} 1/,
+    );
+    await clock.setTime(events[0].retryAt!);
+    await once.get("/universe/types/{type_id}", ids[2]);
+    assert.deepEqual(events.map((e) => e.state), ["open", "half-open", "closed"]);
+    assert.deepEqual(metrics.snapshot().openCircuits, []);
+  }, { client: { hooks, limits: { circuit: { failures: 2 } } } });
+});
