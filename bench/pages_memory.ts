@@ -26,7 +26,7 @@ const SAMPLE_MS = 5;
 const CHILD_TIMEOUT_MS = 30_000;
 const MiB = 1024 * 1024;
 
-type Mode = "pages" | "all";
+type Mode = "pages" | "pages-cached" | "all";
 
 interface Result {
   mode: Mode;
@@ -52,7 +52,8 @@ async function child(mode: Mode, baseUrl: string, measureLive: boolean): Promise
     userAgent: "bench/1.0",
     baseUrl,
     concurrency: CONCURRENCY,
-    cache: false,
+    // "pages-cached" streams through the default MemoryCache, as a user would.
+    ...(mode === "pages-cached" ? {} : { cache: false }),
   });
   gc();
   const start = Deno.memoryUsage();
@@ -75,7 +76,7 @@ async function child(mode: Mode, baseUrl: string, measureLive: boolean): Promise
     liveHeap = Deno.memoryUsage().heapUsed;
   };
   try {
-    if (mode === "pages") {
+    if (mode !== "all") {
       for await (const page of esi.pages("/markets/{region_id}/orders", params)) {
         for (const order of page.data) priceSum += order.price;
         orders += page.data.length;
@@ -148,7 +149,9 @@ async function parent(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       const stream = await runChild("pages", sim.url);
       stream.liveHeap = (await runChild("pages", sim.url, true)).liveHeap;
-      results.push(stream, await runChild("all", sim.url));
+      const cached = await runChild("pages-cached", sim.url);
+      cached.liveHeap = (await runChild("pages-cached", sim.url, true)).liveHeap;
+      results.push(stream, cached, await runChild("all", sim.url));
     }
     const expected = PAGES * ORDERS_PER_PAGE;
     const sums = new Set(results.map((r) => r.priceSum.toFixed(2)));
@@ -156,6 +159,11 @@ async function parent(): Promise<void> {
       throw new Error(`The runs disagree: ${JSON.stringify(results)}`);
     }
 
+    const label: Record<Mode, string> = {
+      "pages": "pages(), no cache",
+      "pages-cached": "pages(), default cache",
+      "all": "all(), no cache",
+    };
     const mib = (n: number) => (n / MiB).toFixed(1).padStart(8);
     console.log(
       `${PAGES} pages × ${ORDERS_PER_PAGE} orders (~${
@@ -166,20 +174,20 @@ async function parent(): Promise<void> {
         `lookahead 20; each run a fresh process; MiB\n`,
     );
     console.log(
-      "| mode           | run |  wall ms | start RSS | peak RSS | Δ RSS  | peak heap used | peak external | live heap |",
+      "| mode                   | run |  wall ms | start RSS | peak RSS | Δ RSS  | peak heap used | peak external | live heap |",
     );
     console.log(
-      "| -------------- | --- | -------- | --------- | -------- | ------ | -------------- | ------------- | --------- |",
+      "| ---------------------- | --- | -------- | --------- | -------- | ------ | -------------- | ------------- | --------- |",
     );
     results.forEach((r, i) => {
       console.log(
-        `| ${(r.mode === "pages" ? "pages() stream" : "all()").padEnd(14)} | ${
-          String(Math.floor(i / 2) + 1).padStart(3)
-        } | ${r.wallMs.toFixed(0).padStart(8)} | ${mib(r.startRss).padStart(9)} | ${
-          mib(r.peakRss)
-        } | ${mib(r.peakRss - r.startRss).trim().padStart(6)} | ${mib(r.peakHeap).padStart(14)} | ${
-          mib(r.peakExternal).padStart(13)
-        } | ${mib(r.liveHeap).padStart(9)} |`,
+        `| ${label[r.mode].padEnd(22)} | ${String(Math.floor(i / 3) + 1).padStart(3)} | ${
+          r.wallMs.toFixed(0).padStart(8)
+        } | ${mib(r.startRss).padStart(9)} | ${mib(r.peakRss)} | ${
+          mib(r.peakRss - r.startRss).trim().padStart(6)
+        } | ${mib(r.peakHeap).padStart(14)} | ${mib(r.peakExternal).padStart(13)} | ${
+          mib(r.liveHeap).padStart(9)
+        } |`,
       );
     });
     const median = (mode: Mode, pick: (r: Result) => number) => {
@@ -187,11 +195,14 @@ async function parent(): Promise<void> {
       return xs[Math.floor(xs.length / 2)];
     };
     const streamPeak = median("pages", (r) => r.peakRss);
+    const cachedPeak = median("pages-cached", (r) => r.peakRss);
     const allPeak = median("all", (r) => r.peakRss);
     console.log(
-      `\nMedian peak RSS: pages() ${(streamPeak / MiB).toFixed(0)} MiB, all() ${
-        (allPeak / MiB).toFixed(0)
-      } MiB (${(allPeak / streamPeak).toFixed(1)}×); peak heap used: pages() ${
+      `\nMedian peak RSS: pages() ${(streamPeak / MiB).toFixed(0)} MiB (with the default cache ${
+        (cachedPeak / MiB).toFixed(0)
+      } MiB), all() ${(allPeak / MiB).toFixed(0)} MiB (${
+        (allPeak / streamPeak).toFixed(1)
+      }×); peak heap used: pages() ${
         (median("pages", (r) => r.peakHeap) / MiB).toFixed(0)
       } MiB, all() ${(median("all", (r) => r.peakHeap) / MiB).toFixed(0)} MiB; live heap: pages() ${
         (median("pages", (r) => r.liveHeap) / MiB).toFixed(0)
@@ -206,5 +217,6 @@ async function parent(): Promise<void> {
 }
 
 const [mode, url, measureLive] = Deno.args;
-if (mode === "pages" || mode === "all") await child(mode, url, measureLive === "live");
-else await parent();
+if (mode === "pages" || mode === "pages-cached" || mode === "all") {
+  await child(mode, url, measureLive === "live");
+} else await parent();

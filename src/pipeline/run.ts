@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { EsiResponse, RequestOptions, TokenInput } from "../client/options.ts";
+import type { EsiResponse, RequestOptions } from "../client/options.ts";
 import type { CacheEntry } from "../cache/store.ts";
 import { cacheKey } from "../cache/key.ts";
 import { EsiAbortError, EsiCircuitOpenError, EsiError } from "../errors.ts";
@@ -41,7 +41,10 @@ export async function run<T>(
   const started = shared.clock.now();
   const call = prepare(shared, config, method, path, options);
   try {
-    const auth = await authorize(call, options.token ?? config.token);
+    // A route of the spec that needs no scope carries no token: nothing to await.
+    const auth = call.operation?.scopes.length === 0
+      ? undefined
+      : await authorizeCall(call, options.token ?? config.token, call.signal);
     const key = call.cacheable
       ? cacheKey(call.method, call.url, config, auth?.identityKey ?? "")
       : undefined;
@@ -70,12 +73,6 @@ export async function run<T>(
     });
     throw failure;
   }
-}
-
-/** A route of the spec that needs no scope carries no token: nothing to await. */
-function authorize(call: Call, token: TokenInput | undefined): Promise<CallAuth | undefined> {
-  if (call.operation?.scopes.length === 0) return Promise.resolve(undefined);
-  return authorizeCall(call, token, call.signal);
 }
 
 /** One upstream exchange with its retries: what coalesced callers share. */
