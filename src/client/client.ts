@@ -6,22 +6,15 @@
  * @module
  */
 
-import { settleAll, type Settled } from "../bulk.ts";
+import type { Settled } from "../bulk.ts";
 import type { Clock } from "../clock.ts";
-import type { RetryPolicy } from "../http/retry.ts";
-import { resolveRetryPolicy } from "../http/retry.ts";
 import { assertExtraHeaders } from "../http/headers.ts";
+import { resolveRetryPolicy, type RetryPolicy } from "../http/retry.ts";
 import type { EsiMethod } from "../operation_meta.ts";
-import { type CursorOptions, type CursorSync, syncCursor } from "../paginate/cursor.ts";
-import { type FromIdOptions, walkFromId } from "../paginate/from_id.ts";
-import {
-  allPagesOf,
-  type EsiPage,
-  type PageFetcher,
-  pagesOf,
-  type PagesOptions,
-} from "../paginate/x_pages.ts";
-import type { ProgressContext, ProgressOptions } from "../observe/progress.ts";
+import type { ProgressOptions } from "../observe/progress.ts";
+import type { CursorOptions, CursorSync } from "../paginate/cursor.ts";
+import type { FromIdOptions } from "../paginate/from_id.ts";
+import type { EsiPage, PagesOptions } from "../paginate/x_pages.ts";
 import { run } from "../pipeline/run.ts";
 import type { Config, Shared } from "../pipeline/types.ts";
 import type { EsiData, EsiPath } from "../typed.ts";
@@ -39,6 +32,16 @@ import type {
   TokenInput,
 } from "./options.ts";
 import { checkDate, checkLanguage, resolveClient } from "./resolve.ts";
+import {
+  allPages,
+  bulk,
+  bulkOf,
+  type Caller,
+  cursorSync,
+  fromIdWalk,
+  streamPages,
+  type WalkOptions,
+} from "./walks.ts";
 
 const inherited = Symbol("inherited");
 
@@ -64,6 +67,8 @@ const inherited = Symbol("inherited");
 export class EsiClient {
   readonly #shared: Shared;
   readonly #config: Config;
+  // What the long calls (src/client/walks.ts) need: this client's pipeline.
+  readonly #caller: Caller;
 
   /**
    * Creates a client.
@@ -75,6 +80,11 @@ export class EsiClient {
     ({ shared: this.#shared, config: this.#config } = parent
       ? { shared: parent[0], config: parent[1] }
       : resolveClient(options));
+    this.#caller = {
+      call: (method, path, options) => this.requestUntyped(method, path, options),
+      clock: this.#shared.clock,
+      maxPages: this.#shared.maxPages,
+    };
   }
 
   /** The clock this client reads the time from and waits with. */
@@ -207,18 +217,12 @@ export class EsiClient {
     ...args: EsiCallArgs<Lowercase<M>, P, { raw?: undefined }>
   ): Promise<EsiResponse<EsiData<Lowercase<M>, P>>>;
   /**
-   * Sends a typed call and returns the whole answer with its body as text
-   * (`raw: "text"`), still checked to be JSON.
+   * {@link EsiClient.request} with `raw: "text"`: `data` is the body as text, still checked to be JSON.
    *
-   * @param method The HTTP method.
-   * @param path The route template.
-   * @param options The call's parameters and options, `raw: "text"` among them.
-   * @returns The answer, `data` a string.
    * @example
    * ```ts
    * import { EsiClient } from "@esikit/esi";
-   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
-   * const { data } = await esi.request("GET", "/status", { raw: "text" });
+   * const { data } = await new EsiClient().request("GET", "/status", { raw: "text" });
    * ```
    */
   request<M extends EsiMethod, P extends EsiPath<Lowercase<M>>>(
@@ -227,18 +231,12 @@ export class EsiClient {
     options: EsiCallOptions<Lowercase<M>, P> & { raw: "text" },
   ): Promise<EsiResponse<string>>;
   /**
-   * Sends a typed call and returns the whole answer with its body as bytes
-   * (`raw: "bytes"`, a copy of its own), still checked to be JSON.
+   * {@link EsiClient.request} with `raw: "bytes"`: `data` is a copy of the body's bytes.
    *
-   * @param method The HTTP method.
-   * @param path The route template.
-   * @param options The call's parameters and options, `raw: "bytes"` among them.
-   * @returns The answer, `data` a `Uint8Array`.
    * @example
    * ```ts
    * import { EsiClient } from "@esikit/esi";
-   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
-   * const { data } = await esi.request("GET", "/status", { raw: "bytes" });
+   * const { data } = await new EsiClient().request("GET", "/status", { raw: "bytes" });
    * ```
    */
   request<M extends EsiMethod, P extends EsiPath<Lowercase<M>>>(
@@ -298,16 +296,12 @@ export class EsiClient {
     ...args: EsiCallArgs<"get", P, { raw?: undefined }>
   ): Promise<EsiData<"get", P>>;
   /**
-   * GETs a route and returns its body as text (`raw: "text"`), still checked to be JSON.
+   * {@link EsiClient.get} with `raw: "text"`: the body as text, still checked to be JSON.
    *
-   * @param path The route template.
-   * @param options The call's parameters and options, `raw: "text"` among them.
-   * @returns The body, as text.
    * @example
    * ```ts
    * import { EsiClient } from "@esikit/esi";
-   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
-   * const json: string = await esi.get("/status", { raw: "text" });
+   * const json: string = await new EsiClient().get("/status", { raw: "text" });
    * ```
    */
   get<P extends EsiPath<"get">>(
@@ -315,17 +309,12 @@ export class EsiClient {
     options: EsiCallOptions<"get", P> & { raw: "text" },
   ): Promise<string>;
   /**
-   * GETs a route and returns its body as bytes (`raw: "bytes"`, a copy of
-   * its own), still checked to be JSON.
+   * {@link EsiClient.get} with `raw: "bytes"`: a copy of the body's bytes.
    *
-   * @param path The route template.
-   * @param options The call's parameters and options, `raw: "bytes"` among them.
-   * @returns The body, as bytes.
    * @example
    * ```ts
    * import { EsiClient } from "@esikit/esi";
-   * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)" });
-   * const bytes: Uint8Array = await esi.get("/status", { raw: "bytes" });
+   * const bytes: Uint8Array = await new EsiClient().get("/status", { raw: "bytes" });
    * ```
    */
   get<P extends EsiPath<"get">>(
@@ -453,13 +442,7 @@ export class EsiClient {
     path: P,
     ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): AsyncGenerator<EsiPage<EsiData<"get", P>>, void, undefined> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
-    return pagesOf(
-      path,
-      this.#pageFetcher<EsiData<"get", P>>(path, options),
-      this.clock,
-      { ...this.#paging(options), onProgress: options.onProgress },
-    );
+    return streamPages(this.#caller, path, args[0] as WalkOptions);
   }
 
   /**
@@ -486,13 +469,7 @@ export class EsiClient {
     path: P,
     ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & { paging?: PagesOptions } & ProgressOptions;
-    return allPagesOf(
-      path,
-      this.#pageFetcher<unknown[]>(path, options),
-      this.clock,
-      { ...this.#paging(options), onProgress: options.onProgress },
-    ) as Promise<EsiData<"get", P>>;
+    return allPages(this.#caller, path, args[0] as WalkOptions) as Promise<EsiData<"get", P>>;
   }
 
   /**
@@ -524,22 +501,7 @@ export class EsiClient {
       { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> } & ProgressOptions
     >
   ): Promise<CursorSync<CursorRecord<EsiData<"get", P>>>> {
-    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
-      cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>>;
-    };
-    const { cursor, onProgress, ...call } = options;
-    return syncCursor(
-      path,
-      async (position, context) =>
-        (await this.#tracked(
-          "GET",
-          path,
-          { ...call, query: { ...call.query, ...position } },
-          context,
-        ))
-          .data,
-      { clock: this.clock, onProgress, ...cursor },
-    );
+    return cursorSync(this.#caller, path, args[0] as RequestOptions);
   }
 
   /**
@@ -566,19 +528,7 @@ export class EsiClient {
       { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> } & ProgressOptions
     >
   ): Promise<EsiData<"get", P>> {
-    const options = (args[0] ?? {}) as RequestOptions & ProgressOptions & {
-      fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>>;
-    };
-    const { fromId, onProgress, ...call } = options;
-    return walkFromId(
-      path,
-      async (from, context) =>
-        (await this.#tracked<RecordOf<EsiData<"get", P>>[]>("GET", path, {
-          ...call,
-          query: { ...call.query, from_id: from },
-        }, context)).data,
-      { clock: this.clock, onProgress, ...fromId },
-    ) as Promise<EsiData<"get", P>>;
+    return fromIdWalk(this.#caller, path, args[0] as RequestOptions) as Promise<EsiData<"get", P>>;
   }
 
   /**
@@ -604,13 +554,7 @@ export class EsiClient {
     calls: readonly BulkCall[],
     options: BulkOptions = {},
   ): Promise<Settled<EsiResponse<unknown>>[]> {
-    return settleAll(
-      calls,
-      ({ method, route, ...call }, _, context) =>
-        this.#tracked(method ?? "GET", route, call, context),
-      options.concurrency ?? 20,
-      { onProgress: options.onProgress, clock: this.clock },
-    );
+    return bulk(this.#caller, calls, options);
   }
 
   /**
@@ -637,51 +581,7 @@ export class EsiClient {
     calls: readonly EsiCallOptions<"get", P>[],
     options: BulkOptions = {},
   ): Promise<Settled<EsiData<"get", P>>[]> {
-    return settleAll(
-      calls,
-      async (call, _, context) =>
-        (await this.#tracked<EsiData<"get", P>>("GET", path, call as RequestOptions, context)).data,
-      options.concurrency ?? 20,
-      { route: path, onProgress: options.onProgress, clock: this.clock },
-    );
-  }
-
-  /**
-   * A call of a long one: with progress tracked, its limit waits go to the
-   * tracker's hooks and its meta to the context.
-   */
-  async #tracked<T>(
-    method: string,
-    path: string,
-    options: RequestOptions,
-    context: ProgressContext | undefined,
-  ): Promise<EsiResponse<T>> {
-    if (!context) return this.requestUntyped<T>(method, path, options);
-    const res = await this.requestUntyped<T>(method, path, { ...options, hooks: context.hooks });
-    context.meta = res.meta;
-    return res;
-  }
-
-  /** Fetches page `n` of a route through the whole pipeline (cache included). */
-  #pageFetcher<T>(path: string, options: RequestOptions): PageFetcher<T> {
-    const { paging: _, onProgress: __, ...call } = options as
-      & RequestOptions
-      & { paging?: unknown }
-      & ProgressOptions;
-    return (page, revalidate, context, signal) =>
-      this.requestUntyped<T>("GET", path, {
-        ...call,
-        query: { ...call.query, page },
-        cache: revalidate ? "no-cache" : call.cache,
-        hooks: context?.hooks,
-        signal: signal && call.signal
-          ? AbortSignal.any([signal, call.signal])
-          : signal ?? call.signal,
-      }); // the meta comes back with the page
-  }
-
-  #paging(options: RequestOptions & { paging?: PagesOptions }): PagesOptions {
-    return { maxPages: this.#shared.maxPages, ...options.paging, signal: options.signal };
+    return bulkOf(this.#caller, path, calls as readonly RequestOptions[], options);
   }
 
   async #data<T>(method: string, path: string, options: unknown): Promise<T> {
