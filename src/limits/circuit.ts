@@ -127,12 +127,18 @@ export class CircuitBreaker {
    * Learns from a call's outcome.
    *
    * @param key The route group or route.
-   * @param ok Whether ESI answered (below 500); `false` for a 5xx, timeout or network error.
+   * @param ok Whether ESI answered (below 500); `false` for a 5xx, timeout or
+   *   network error; `undefined` when the call ended with neither (aborted):
+   *   a probe's place goes to the next call.
    * @param now The current time, in epoch milliseconds.
    * @returns The state the circuit changed to, or `undefined` when it did not change.
    */
-  settle(key: string, ok: boolean, now: number): CircuitState | undefined {
+  settle(key: string, ok: boolean | undefined, now: number): CircuitState | undefined {
     const circuit = this.#circuits.get(key);
+    if (ok === undefined) {
+      if (circuit) circuit.probing = false;
+      return undefined;
+    }
     if (ok) {
       if (!circuit) return undefined;
       this.#circuits.delete(key);

@@ -80,8 +80,11 @@ export interface Permit {
    *
    * @param status The answer's status, or 0 when none came.
    * @param headers The answer's headers, when one came.
+   * @param failed Whether the try failed on the wire (a timeout, a network
+   *   failure, a broken answer): the circuit breaker counts it. A try that
+   *   ended without either (aborted, never sent) teaches the circuit nothing.
    */
-  settle(status: number, headers?: Headers): void;
+  settle(status: number, headers?: Headers, failed?: boolean): void;
 }
 
 interface Penalty {
@@ -296,7 +299,7 @@ export class Limits {
   #permit(subject: LimitSubject, draw: Draw, hooks: Hooks | undefined): Permit {
     let settled = false;
     return {
-      settle: (status: number, headers?: Headers) => {
+      settle: (status: number, headers?: Headers, failed = false) => {
         if (settled) return;
         settled = true;
         const now = this.#clock.now();
@@ -308,7 +311,8 @@ export class Limits {
         }
         this.#learn(subject, draw.esi, status, headers, now);
         const group = groupOf(subject);
-        const changed = this.circuit?.settle(group, status > 0 && status < 500, now);
+        const ok = failed || status >= 500 ? false : status > 0 ? true : undefined;
+        const changed = this.circuit?.settle(group, ok, now);
         if (changed) {
           emit(hooks?.circuit, { group, state: changed, retryAt: this.circuit!.openUntil(group) });
         }

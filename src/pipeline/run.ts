@@ -106,8 +106,9 @@ async function exchange(
         outcome = await send(shared, call, headers);
       } finally {
         // Nothing reached ESI when signing or a hook threw: the permit goes back empty.
-        const response = outcome && "response" in outcome ? outcome.response : undefined;
-        permit.settle(response?.status ?? 0, response?.headers);
+        const response = outcome?.response;
+        const failed = outcome !== undefined && "failure" in outcome && outcome.transient;
+        permit.settle(response?.status ?? 0, response?.headers, failed);
         release();
       }
     } catch (error) {
@@ -136,7 +137,7 @@ async function exchange(
         auth!.forceRefresh();
         continue;
       case "merge-304": {
-        const { headers } = (outcome as { response: Response }).response;
+        const { headers } = outcome!.response!;
         return await revalidated(shared, key!, stored!, headers, attempt);
       }
       case "fail": {

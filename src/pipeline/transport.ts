@@ -21,7 +21,7 @@ import type { Call, Shared } from "./types.ts";
 /** What one try produced: ESI's checked answer, or why none could be used. */
 export type Outcome =
   | { response: Response; body: Uint8Array; parsed?: { value: unknown } }
-  | { failure: EsiError; transient: boolean };
+  | { failure: EsiError; transient: boolean; response?: Response };
 
 const emptyBody = new Uint8Array(0);
 const decoder = new TextDecoder();
@@ -35,7 +35,14 @@ export async function send(
   headers: Record<string, string>,
 ): Promise<Outcome> {
   const shown = redactUrl(call.url);
-  const deadline = startDeadline(shared.clock, call.timeoutMs, call.signal);
+  // The caller's abort cancels the request until ESI's answer begins; after
+  // that the answer is paid for (tokens, budget) and is read to the end,
+  // under the deadline, so that the cache keeps it for the next call.
+  const waiting = new AbortController();
+  const abandon = () => waiting.abort(call.signal!.reason);
+  call.signal?.addEventListener("abort", abandon, { once: true });
+  if (call.signal?.aborted) abandon();
+  const deadline = startDeadline(shared.clock, call.timeoutMs, waiting.signal);
   try {
     const response = await shared.fetch(call.url, {
       method: call.method,
@@ -43,6 +50,7 @@ export async function send(
       body: call.body,
       signal: deadline.signal,
     });
+    call.signal?.removeEventListener("abort", abandon);
     if (call.method === "HEAD" || response.status === 304 || response.status === 204) {
       await response.body?.cancel();
       return { response, body: emptyBody };
@@ -57,17 +65,19 @@ export async function send(
           `the body is larger than ${shared.maxBodyBytes} bytes (maxBodyBytes)`,
         ),
         transient: false,
+        response,
       };
     }
     return check(call, response, body);
   } catch (error) {
     const failure = deadline.timedOut
       ? new EsiTimeoutError(call.method, shown, call.timeoutMs)
-      : call.signal?.aborted
-      ? new EsiAbortError(call.method, shown, call.signal.reason)
+      : waiting.signal.aborted
+      ? new EsiAbortError(call.method, shown, waiting.signal.reason)
       : new EsiNetworkError(call.method, shown, error);
     return { failure, transient: failure.code !== "ERR_ABORTED" };
   } finally {
+    call.signal?.removeEventListener("abort", abandon);
     deadline.clear();
   }
 }
@@ -117,6 +127,7 @@ function check(call: Call, response: Response, body: Uint8Array): Outcome {
   const refuse = (why: string, cause?: unknown): Outcome => ({
     failure: new EsiResponseError(call.method, redactUrl(call.url), status, why, { cause }),
     transient: true,
+    response, // ESI answered: the limits still learn from its headers
   });
   const pages = response.headers.get("x-pages");
   if (pages !== null && !/^[1-9]\d*$/.test(pages.trim())) {

@@ -3,7 +3,13 @@
  * fast; one probe at a time learns when it is back.
  */
 import assert from "node:assert/strict";
-import { type CircuitEvent, EsiCircuitOpenError, EsiMetrics, mergeHooks } from "../../mod.ts";
+import {
+  CircuitBreaker,
+  type CircuitEvent,
+  EsiCircuitOpenError,
+  EsiMetrics,
+  mergeHooks,
+} from "../../mod.ts";
 import { withEsi } from "../support/esi.ts";
 
 const ids = Array.from({ length: 60 }, (_, i) => ({ path: { type_id: 700_000 + i } }));
@@ -76,4 +82,17 @@ Deno.test("the circuit's changes reach the hooks and the metrics", async () => {
     assert.deepEqual(events.map((e) => e.state), ["open", "half-open", "closed"]);
     assert.deepEqual(metrics.snapshot().openCircuits, []);
   }, { client: { hooks, limits: { circuit: { failures: 2 } } } });
+});
+
+Deno.test("an abandoned probe gives its place to the next call; aborts never open a circuit", () => {
+  const breaker = new CircuitBreaker({ failures: 1, openMs: 1_000 });
+  for (let i = 0; i < 5; i++) breaker.settle("g", undefined, 0); // aborted calls
+  assert.equal(breaker.state("g", 0), "closed");
+  breaker.settle("g", false, 0);
+  assert.equal(breaker.refusal("g", 500), 1_000);
+  assert.equal(breaker.admit("g", 1_000), true, "the probe goes");
+  assert.notEqual(breaker.refusal("g", 1_000), undefined, "others wait for it");
+  breaker.settle("g", undefined, 1_001); // the probe was abandoned
+  assert.equal(breaker.refusal("g", 1_001), undefined, "the next call may probe");
+  assert.equal(breaker.admit("g", 1_001), true);
 });

@@ -7,8 +7,20 @@ export interface Upstream {
   url: string;
   /** Requests seen, in order. */
   requests: Request[];
-  /** Requests whose connection the client closed before the answer ended. */
-  aborted: number;
+}
+
+/**
+ * An answer that never comes: it resolves only when the client gives up
+ * (closes the connection), and counts that. (A request's own `signal` also
+ * aborts once a response is sent, so it cannot tell the two apart.)
+ */
+export function untilAbandoned(req: Request, abandoned: { count: number }): Promise<Response> {
+  return new Promise((resolve) =>
+    req.signal.addEventListener("abort", () => {
+      abandoned.count++;
+      resolve(new Response(null, { status: 499 }));
+    }, { once: true })
+  );
 }
 
 /** Serves `handler` on a free loopback port while `test` runs. */
@@ -16,10 +28,9 @@ export async function withUpstream(
   handler: (req: Request, seen: number) => Response | Promise<Response>,
   test: (upstream: Upstream) => Promise<void>,
 ): Promise<void> {
-  const upstream: Upstream = { url: "", requests: [], aborted: 0 };
+  const upstream: Upstream = { url: "", requests: [] };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     upstream.requests.push(req);
-    req.signal.addEventListener("abort", () => upstream.aborted++, { once: true });
     return handler(req, upstream.requests.length);
   });
   upstream.url = `http://127.0.0.1:${server.addr.port}`;
