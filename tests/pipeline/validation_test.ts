@@ -122,11 +122,8 @@ Deno.test("a body over maxBodyBytes is refused and its connection closed", () =>
   withUpstream(
     () =>
       new Response(
-        new ReadableStream({
-          pull(controller) {
-            controller.enqueue(new Uint8Array(64 * 1024).fill(32));
-          },
-        }),
+        // 2 MiB in 64 KiB chunks, with no Content-Length: only counting finds it too large.
+        ReadableStream.from(Array.from({ length: 32 }, () => new Uint8Array(64 * 1024).fill(32))),
         { headers: { "content-type": "application/json" } },
       ),
     async ({ url }) => {
