@@ -209,6 +209,8 @@ export function dashboardClient(
     }
     const blocked = doc.querySelector("[data-blocked]");
     if (blocked) blocked.toggleAttribute("hidden", lib.valueAt(status, "budget.blocked") !== true);
+    const circuits = doc.querySelector("[data-circuits]");
+    if (circuits) circuits.toggleAttribute("hidden", !lib.valueAt(status, "circuits.open"));
     for (const chart of lib.charts) renderChart(chart, status);
     state.status = status;
     state.updates++;

@@ -8,7 +8,7 @@
  */
 
 /** How a number is written. */
-export type FieldKind = "int" | "percent" | "rate" | "ms" | "seconds";
+export type FieldKind = "int" | "percent" | "rate" | "ms" | "seconds" | "list";
 
 /** One number on the page. */
 export interface Field {
@@ -45,6 +45,8 @@ export const FIELDS: readonly Field[] = [
   { key: "refusals.authFailures", label: "Credentials refused", kind: "int", panel: "refusals" },
   { key: "refusals.storeErrors", label: "Store errors", kind: "int", panel: "refusals" },
   { key: "refusals.deadlineHits", label: "Deadline hits", kind: "int", panel: "refusals" },
+  { key: "circuits.open", label: "Circuits open (failing fast)", kind: "int", panel: "refusals" },
+  { key: "circuits.groups", label: "Open on", kind: "list", panel: "refusals" },
   {
     key: "waits.errorLimitS",
     label: "Waited on the error limit",
@@ -55,10 +57,11 @@ export const FIELDS: readonly Field[] = [
 ];
 
 /**
- * Writes a number as the page shows it; `—` when it is not known. Sent to
- * the browser as source text: it must not refer to anything outside itself.
+ * Writes a number (or a list of names) as the page shows it; `—` when it is
+ * not known, or the list is empty. Sent to the browser as source text: it
+ * must not refer to anything outside itself.
  *
- * @param value The number.
+ * @param value The number, or for `"list"` the names.
  * @param kind How to write it.
  * @returns The text.
  * @example
@@ -66,9 +69,11 @@ export const FIELDS: readonly Field[] = [
  * import { formatValue } from "./fields.ts";
  * formatValue(0.8123, "percent"); // "81.2 %"
  * formatValue(12345, "int"); // "12,345"
+ * formatValue(["market-order", "status"], "list"); // "market-order, status"
  * ```
  */
 export function formatValue(value: unknown, kind: string): string {
+  if (kind === "list") return Array.isArray(value) && value.length ? value.join(", ") : "—";
   if (typeof value !== "number" || !Number.isFinite(value)) return "—";
   const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   if (kind === "percent") return `${(value * 100).toFixed(1)} %`;

@@ -91,6 +91,10 @@ export async function renderPage(status: DashboardStatus): Promise<string> {
             data-blocked${status.budget.blocked
               ? ""
               : " hidden"}>ESI answered 420: every call is held until the window resets.</p>
+          <p class="alert" role="alert"
+            data-circuits${status.circuits.open
+              ? ""
+              : " hidden"}>ESI keeps failing on some routes: their calls fail fast until a probe succeeds.</p>
         </header>
         <main>
     <div class="panels">

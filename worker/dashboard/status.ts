@@ -4,7 +4,8 @@
  * history's readings and the shared error budget in the store. The public
  * view is an aggregate: no settings, no tier, reason or store names, and no
  * rate-limit group whose routes need a character's token (what such a group
- * has left is one character's).
+ * has left is one character's): an open circuit on such a group is counted,
+ * not named.
  *
  * @module
  */
@@ -42,6 +43,18 @@ export interface GroupStatus {
   windowS: number | null;
   /** 429 answers received on the group's routes. */
   received429: number;
+}
+
+/** The circuit breaker: the route groups whose calls fail fast. */
+export interface CircuitStatus {
+  /** Circuits open or half-open (probing), every group counted. */
+  open: number;
+  /**
+   * The groups (or, without one, routes) of those circuits the view may name;
+   * the public view leaves out those a character's token reaches, and any the
+   * spec does not know.
+   */
+  groups: string[];
 }
 
 /** The history's series, one value per reading, ready for uPlot. */
@@ -141,6 +154,8 @@ export interface DashboardStatus {
   waits: { errorLimitS: number; rateLimitS: number; concurrencyS: number };
   /** The rate-limit groups in use. */
   groups: GroupStatus[];
+  /** The circuit breaker's open circuits (`esi_circuit_open`). */
+  circuits: CircuitStatus;
   /** The full view only: the settings. */
   settings?: StatusSettings;
   /** The full view only: counts by tier, reason and store. */
@@ -230,6 +245,7 @@ export function buildStatus(input: StatusInput): DashboardStatus {
       concurrencyS: round(waits["concurrency"] ?? 0),
     },
     groups: groupsInUse(registry, view),
+    circuits: openCircuits(registry, view),
     series: series(points, bounds),
   };
   if (view === "full") {
@@ -306,23 +322,50 @@ interface GroupInfo {
   perCharacter: boolean;
 }
 
-let groupTable: { groups: Map<string, GroupInfo>; byRoute: Map<string, string> } | undefined;
+interface SpecTable {
+  groups: Map<string, GroupInfo>;
+  byRoute: Map<string, string>;
+  /** Paths without a group (a circuit's key then), and whether one of their routes needs a token. */
+  ungrouped: Map<string, boolean>;
+}
+
+let groupTable: SpecTable | undefined;
 
 /** The spec's rate-limit groups, and each route's group, read once. */
-function specGroups(): NonNullable<typeof groupTable> {
+function specGroups(): SpecTable {
   if (groupTable) return groupTable;
   const groups = new Map<string, GroupInfo>();
   const byRoute = new Map<string, string>();
+  const ungrouped = new Map<string, boolean>();
   for (const op of Object.values(operations)) {
     const limit = op.rateLimit;
-    if (!limit) continue;
+    if (!limit) {
+      ungrouped.set(op.path, op.scopes.length > 0 || (ungrouped.get(op.path) ?? false));
+      continue;
+    }
     byRoute.set(`${op.method} ${op.path}`, limit.group);
     const known = groups.get(limit.group);
     // One route with a token makes the gauge a character's whenever that route answered last.
     const perCharacter = op.scopes.length > 0 || (known?.perCharacter ?? false);
     groups.set(limit.group, { size: limit.maxTokens, windowMs: limit.windowMs, perCharacter });
   }
-  return groupTable = { groups, byRoute };
+  return groupTable = { groups, byRoute, ungrouped };
+}
+
+/** Whether the public view may name a group (or a route without one): known, and no token's. */
+function nameablePublicly(name: string): boolean {
+  const { groups, ungrouped } = specGroups();
+  const perCharacter = groups.get(name)?.perCharacter ?? ungrouped.get(name);
+  return perCharacter === false;
+}
+
+function openCircuits(registry: MetricsRegistry, view: StatusView): CircuitStatus {
+  const open = Object.entries(gaugeBy(registry, "esi_circuit_open", "group"))
+    .filter(([, value]) => value > 0).map(([name]) => name).sort();
+  return {
+    open: open.length,
+    groups: view === "public" ? open.filter(nameablePublicly) : open,
+  };
 }
 
 function groupsInUse(registry: MetricsRegistry, view: StatusView): GroupStatus[] {
@@ -345,7 +388,7 @@ function groupsInUse(registry: MetricsRegistry, view: StatusView): GroupStatus[]
   for (const name of [...names].sort()) {
     const info = groups.get(name);
     // Unknown to the spec, or per character: not for the public.
-    if (view === "public" && (!info || info.perCharacter)) continue;
+    if (view === "public" && !nameablePublicly(name)) continue;
     out.push({
       name,
       remaining: remaining[name] ?? null,

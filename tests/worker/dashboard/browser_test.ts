@@ -39,6 +39,9 @@ type AllyDom = {
   querySelectorAll(s: string): Iterable<{ id: string; getAttribute(n: string): string | null }>;
   getElementById(id: string): { textContent: string } | null;
 };
+type AlertDom = {
+  querySelector(s: string): { hasAttribute(n: string): boolean; textContent: string } | null;
+};
 type PageDom = {
   querySelectorAll(s: string): Iterable<{ dataset: Record<string, string>; textContent: string }>;
   querySelector(s: string): { getContext(k: string): unknown } | null;
@@ -69,6 +72,18 @@ function shownFields(page: Page): Promise<[string, string, string][]> {
     return [...doc.querySelectorAll("[data-field]")].map((
       el,
     ): [string, string, string] => [el.dataset.field, el.dataset.kind, el.textContent]);
+  });
+}
+
+const CIRCUIT_ALERT =
+  "ESI keeps failing on some routes: their calls fail fast until a probe succeeds.";
+
+/** The open-circuit alert: whether it is hidden, and what it says. */
+function circuitAlert(page: Page): Promise<{ hidden: boolean; text: string }> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: AlertDom }).document;
+    const el = doc.querySelector("[data-circuits]")!;
+    return { hidden: el.hasAttribute("hidden"), text: el.textContent };
   });
 }
 
@@ -122,8 +137,9 @@ Deno.test({
         assert.equal(await get("/esi/status"), 200);
         for (let i = 0; i < 5; i++) assert.equal(await get("/esi/status"), 200);
         await seen();
-        sim.fault("GET /universe/types/{type_id}", { statuses: [500, 500, 500, 500, 500] });
-        for (const id of [40, 41, 42, 43, 44]) {
+        // Ten failed tries on one route: its circuit opens (the client's default).
+        sim.fault("GET /universe/types/{type_id}", { statuses: new Array(10).fill(500) });
+        for (let id = 40; id < 50; id++) {
           assert.equal(await get(`/esi/universe/types/${id}`), 500);
         }
         await seen();
@@ -142,7 +158,7 @@ Deno.test({
         for (const [id, data] of Object.entries(state.data)) {
           assert.ok(data.every((column) => column.length === readings), id);
         }
-        assert.deepEqual(state.data.budget[1].slice(-3), [100, 95, 95]);
+        assert.deepEqual(state.data.budget[1].slice(-3), [100, 90, 90]);
         assert.ok(state.data.rate[1].some((v) => v !== null && v > 0), "hits drawn");
         assert.ok(state.data.rate[5].some((v) => v !== null && v > 0), "errors drawn");
         // And the canvas holds the hits' green line.
@@ -194,8 +210,11 @@ Deno.test({
           return status;
         };
         const status = await check(page);
-        assert.equal(status.traffic.totals.error, 5);
-        assert.equal(status.budget.remain, 95);
+        assert.equal(status.traffic.totals.error, 10);
+        assert.equal(status.budget.remain, 90);
+        assert.deepEqual(status.circuits, { open: 1, groups: ["/universe/types/{type_id}"] });
+        // The page loaded with every circuit closed: the script wrote the change, and the alert.
+        assert.deepEqual(await circuitAlert(page), { hidden: false, text: CIRCUIT_ALERT });
 
         await page.screenshot({ path: `${dir}/dashboard.png`, fullPage: true });
         // On a phone: nothing wider than the screen.
@@ -215,6 +234,7 @@ Deno.test({
         await plain.setExtraHTTPHeaders(AUTH);
         await plain.goto(`${base}/dashboard`, { waitUntil: "load" });
         await check(plain);
+        assert.deepEqual(await circuitAlert(plain), { hidden: false, text: CIRCUIT_ALERT });
         console.log(`screenshots: ${dir}/dashboard.png, ${dir}/dashboard-phone.png`);
       } finally {
         await browser.close();

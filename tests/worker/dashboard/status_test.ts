@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { EsiMetrics } from "../../../src/observe/esi_metrics.ts";
+import type { CircuitEvent } from "../../../src/observe/hooks.ts";
 import { MetricsRegistry } from "../../../src/observe/registry.ts";
 import { EsiTokenInvalidError } from "../../../src/sso/errors.ts";
 import { DenoKvBudgetStore } from "../../../src/limits/budget_deno_kv.ts";
@@ -6,7 +8,7 @@ import { chartColumns, CHARTS, chartSummary } from "../../../worker/dashboard/ch
 import { FIELDS, formatValue, valueAt } from "../../../worker/dashboard/fields.ts";
 import { History } from "../../../worker/dashboard/history.ts";
 import { takeSnapshot } from "../../../worker/dashboard/snapshot.ts";
-import type { DashboardStatus } from "../../../worker/dashboard/status.ts";
+import { buildStatus, type DashboardStatus } from "../../../worker/dashboard/status.ts";
 import { fakeJwt } from "../helpers.ts";
 import { AUTH, TOKEN, withDashboard } from "./helpers.ts";
 
@@ -85,6 +87,84 @@ Deno.test("status.json: scripted hits, misses and a fault burst give exact rates
     assert.deepEqual(s.series.received420, [null, 0, 0, 1]);
     assert.deepEqual(s.groups.map((g) => [g.name, g.size]), [["status", 600]]);
   });
+});
+
+Deno.test("status.json: ten failed tries open a route's circuit, listed on the page until a probe closes it", async () => {
+  await withDashboard({}, async ({ sim, clock, get }) => {
+    const status = async () =>
+      JSON.parse((await get("/status.json", AUTH)).text) as DashboardStatus;
+    const page = async () => (await get("/dashboard", AUTH)).text;
+    assert.deepEqual((await status()).circuits, { open: 0, groups: [] });
+    assert.match(await page(), /data-circuits hidden>/);
+
+    // /universe/types/{type_id} has no rate-limit group: its circuit is the route's.
+    sim.fault("GET /universe/types/{type_id}", { statuses: new Array(10).fill(500) });
+    for (let id = 60; id < 70; id++) {
+      assert.equal((await get(`/esi/universe/types/${id}`)).res.status, 500);
+    }
+    const route = "/universe/types/{type_id}";
+    assert.deepEqual((await status()).circuits, { open: 1, groups: [route] });
+    const sent = sim.stats.requests;
+    assert.notEqual((await get("/esi/universe/types/70")).res.status, 200);
+    assert.equal(sim.stats.requests, sent, "the open circuit failed the call fast");
+    const html = await page();
+    assert.match(html, /<span data-field="circuits.open" data-kind="int">1</);
+    assert.match(
+      html,
+      /data-field="circuits.groups" data-kind="list">\/universe\/types\/\{type_id\}</,
+    );
+    assert.match(html, /data-circuits>ESI keeps failing/);
+
+    // Its time open is up (10 s): the next call is the probe, and it succeeds.
+    await clock.advance(10_000);
+    assert.equal((await get("/esi/universe/types/71")).res.status, 200);
+    assert.deepEqual((await status()).circuits, { open: 0, groups: [] });
+    assert.match(await page(), /data-field="circuits.groups" data-kind="list">—</);
+  });
+});
+
+Deno.test("status.json public view: open circuits are all counted, named only where no character's token reaches", () => {
+  const registry = new MetricsRegistry();
+  const circuit = new EsiMetrics({ registry }).hooks().circuit ?? [];
+  const events: CircuitEvent[] = [
+    { group: "char-detail", state: "open" }, // a route of the group needs a token
+    { group: "status", state: "half-open" }, // probing: still failing fast
+    { group: "/universe/types/{type_id}", state: "open" }, // a public route without a group
+    { group: "/characters/{character_id}/orders", state: "open" }, // a token's route
+    { group: "made-up-group", state: "open" }, // unknown to the spec
+    { group: "market-order", state: "open" },
+    { group: "market-order", state: "closed" },
+  ];
+  for (const e of events) for (const hook of circuit) hook(e);
+  const status = (view: "full" | "public") =>
+    buildStatus({
+      view,
+      registry,
+      points: [],
+      reserve: 10,
+      refreshMs: 5_000,
+      now: 0,
+      settings: {
+        upstream: "http://127.0.0.1",
+        store: "memory",
+        onStoreError: "open",
+        tiers: [],
+        requireApiKey: false,
+        maxAllPages: 10,
+        esiTimeoutMs: 10_000,
+      },
+    }).circuits;
+  assert.deepEqual(status("full"), {
+    open: 5,
+    groups: [
+      "/characters/{character_id}/orders",
+      "/universe/types/{type_id}",
+      "char-detail",
+      "made-up-group",
+      "status",
+    ],
+  });
+  assert.deepEqual(status("public"), { open: 5, groups: ["/universe/types/{type_id}", "status"] });
 });
 
 Deno.test("status.json: the shared error budget is read from the store", async () => {
