@@ -31,39 +31,20 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { CacheEntry, CacheStore } from "./store.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import { guard, type StoreHooks } from "./guard.ts";
-
-const encoder = new TextEncoder();
-
-/** Largest key kept as is; longer ones are hashed (KV allows 2 KiB per key). */
-const MAX_RAW_KEY_BYTES = 200;
-/** Largest encoded entry kept inline in the head (KV allows 64 KiB per value). */
-const MAX_INLINE_BYTES = 63_488;
-/** The size of a chunk: KV's value limit. */
-const CHUNK_BYTES = 65_536;
-/** Most chunks written together with the head in one atomic operation. */
-const MAX_CHUNKS_WITH_HEAD = 11;
-/** What one atomic operation may carry, under KV's 819,200 bytes and 1000 mutations. */
-const MAX_OP_BYTES = 800_000;
-const MAX_OP_MUTATIONS = 900;
-/** How many reads `getMany` takes at once (KV's limit). */
-const MAX_GET_MANY = 10;
-/** Chunks outlive their head a little, so a reader that just read the head finds them. */
-const CHUNK_GRACE_MS = 60_000;
-/** Checked head flips before an unchecked one. */
-const MAX_CHECKED_TRIES = 8;
-
-/** The head record, as stored. */
-interface Head {
-  v: 1;
-  /** When the entry may be dropped, epoch ms. */
-  until: number;
-  /** Inline: the encoded entry. */
-  data?: Uint8Array;
-  /** Chunked: the write id, the chunk count and the encoded length. */
-  id?: string;
-  n?: number;
-  len?: number;
-}
+import {
+  CHUNK_BYTES,
+  CHUNK_GRACE_MS,
+  type Head,
+  keyPart,
+  keySize,
+  MAX_CHECKED_TRIES,
+  MAX_CHUNKS_WITH_HEAD,
+  MAX_GET_MANY,
+  MAX_INLINE_BYTES,
+  MAX_OP_BYTES,
+  MAX_OP_MUTATIONS,
+  readHead,
+} from "./kv_layout.ts";
 
 /**
  * Options of a {@link DenoKvCache}.
@@ -251,13 +232,6 @@ export class DenoKvCache implements CacheStore {
     return this.#opening;
   }
 
-  async #keyPart(key: string): Promise<Deno.KvKeyPart> {
-    const bytes = encoder.encode(key);
-    if (bytes.length <= MAX_RAW_KEY_BYTES) return key;
-    // A hash is bytes and a raw key a string: the two can never collide.
-    return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  }
-
   #headKey(part: Deno.KvKeyPart): Deno.KvKey {
     return [...this.#prefix, "h", part];
   }
@@ -268,7 +242,7 @@ export class DenoKvCache implements CacheStore {
 
   async #get(key: string): Promise<CacheEntry | undefined> {
     const kv = await this.#open();
-    const part = await this.#keyPart(key);
+    const part = await keyPart(key);
     const headKey = this.#headKey(part);
     // A second try covers a writer that replaced the entry between our read
     // of the head and of its chunks.
@@ -315,7 +289,7 @@ export class DenoKvCache implements CacheStore {
   async #set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) return this.#delete(key);
     const kv = await this.#open();
-    const part = await this.#keyPart(key);
+    const part = await keyPart(key);
     const until = this.#clock.now() + ttlMs;
     const bytes = encodeEntry(entry, until);
     const expireIn = Math.ceil(ttlMs);
@@ -397,7 +371,7 @@ export class DenoKvCache implements CacheStore {
 
   async #delete(key: string): Promise<void> {
     const kv = await this.#open();
-    const part = await this.#keyPart(key);
+    const part = await keyPart(key);
     const headKey = this.#headKey(part);
     for (let attempt = 0;; attempt++) {
       const old = await kv.get(headKey);
@@ -426,30 +400,4 @@ interface Mutation {
 async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
   const result = await op.commit();
   if (!result.ok) throw new Error("Cannot write cache entry chunks: the atomic operation failed");
-}
-
-/** A head as stored, or `undefined` when it is not one. */
-function readHead(value: unknown): Head | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const head = value as Partial<Head>;
-  if (head.v !== 1 || typeof head.until !== "number") return undefined;
-  if (head.data instanceof Uint8Array) return head as Head;
-  if (
-    typeof head.id === "string" && Number.isInteger(head.n) && head.n! > 0 &&
-    Number.isInteger(head.len) && head.len! > 0
-  ) {
-    return head as Head;
-  }
-  return undefined;
-}
-
-/** An upper bound on a key's encoded size, for the atomic operation budget. */
-function keySize(key: Deno.KvKey): number {
-  let size = 0;
-  for (const part of key) {
-    if (typeof part === "string") size += encoder.encode(part).length + 2;
-    else if (part instanceof Uint8Array) size += part.length * 2 + 2;
-    else size += 24;
-  }
-  return size;
 }
