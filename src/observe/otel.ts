@@ -173,7 +173,9 @@ export class EsiTracing {
    * @returns A hook set.
    * @example
    * ```ts
-   * import { EsiClient, EsiMetrics, mergeHooks } from "@esikit/esi";
+   * import { EsiClient } from "@esikit/esi";
+   * import { EsiMetrics } from "@esikit/esi/metrics";
+   * import { mergeHooks } from "./hooks.ts";
    * import { EsiTracing } from "@esikit/esi/otel";
    * const esi = new EsiClient({
    *   userAgent: "MyApp/1.0",

@@ -79,7 +79,7 @@ export interface HistogramSample<L extends string> extends HistogramData {
  *
  * @example
  * ```ts
- * import { defaultBuckets } from "@esikit/esi";
+ * import { defaultBuckets } from "@esikit/esi/metrics";
  * defaultBuckets.length; // 11
  * ```
  */
@@ -102,7 +102,7 @@ export const defaultBuckets: readonly number[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { PROMETHEUS_CONTENT_TYPE } from "@esikit/esi";
+ * import { PROMETHEUS_CONTENT_TYPE } from "@esikit/esi/metrics";
  * new Response("", { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } });
  * ```
  */
@@ -260,7 +260,7 @@ function matches(
  * @returns Its text: `+Inf`, `-Inf`, `NaN`, or the shortest decimal.
  * @example
  * ```ts
- * import { formatSampleValue } from "@esikit/esi";
+ * import { formatSampleValue } from "@esikit/esi/metrics";
  * formatSampleValue(Infinity); // "+Inf"
  * ```
  */
@@ -280,7 +280,7 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  * @returns The value as it goes between the quotes.
  * @example
  * ```ts
- * import { escapeLabelValue } from "@esikit/esi";
+ * import { escapeLabelValue } from "@esikit/esi/metrics";
  * escapeLabelValue('a "b"\n'); // 'a \\"b\\"\\n'
  * ```
  */
@@ -343,7 +343,7 @@ function checkOptions<L extends string>(
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const hits = registry.counter({ name: "app_hits_total", help: "Hits.", labelNames: ["route"] });
  * hits.inc({ route: "/status" });
@@ -459,7 +459,7 @@ export class Counter<L extends string = never> {
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const left = registry.gauge({ name: "app_budget_left", help: "Budget left." });
  * left.set(42);
@@ -554,7 +554,7 @@ export class Gauge<L extends string = never> {
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const took = registry.histogram({
  *   name: "app_duration_seconds",
@@ -733,7 +733,7 @@ export type Metric = Counter<string> | Gauge<string> | Histogram<string>;
  *
  * @example A worker's own series next to the client's
  * ```ts
- * import { EsiMetrics, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "@esikit/esi";
+ * import { EsiMetrics, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "@esikit/esi/metrics";
  *
  * const registry = new MetricsRegistry();
  * const esiMetrics = new EsiMetrics({ registry });

@@ -225,7 +225,7 @@ function random(bytes: number): string {
  *
  * @example Log in, refresh, and verify against the simulator
  * ```ts
- * import { EveSso } from "@esikit/esi";
+ * import { EveSso } from "@esikit/esi/sso";
  * import { SsoSimulator } from "@esikit/esi/testing";
  * import { serve } from "@esikit/esi/testing/deno";
  *
@@ -477,7 +477,7 @@ export class SsoSimulator implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * import { SsoSimulator } from "@esikit/esi/testing";
    * const sim = await SsoSimulator.create({ clients: [{ clientId: "app", redirectUris: ["http://localhost/cb"] }] });
    * const sso = new EveSso({ clientId: "app", redirectUri: "http://localhost/cb", metadataUrl: sim.metadataUrl, fetch: sim.fetch });
