@@ -75,6 +75,14 @@ Deno.test("the public surface", async (t) => {
     );
   });
 
+  // Linted one at a time: together, one entry point's export hides another's private type.
+  for (const [name, path] of Object.entries(entries)) {
+    await t.step(`deno doc --lint passes on ${name} alone`, async () => {
+      const lint = await denoDoc(["--lint", path]);
+      assert.equal(lint.code, 0, lint.stderr);
+    });
+  }
+
   await t.step(`the root exports at most ${MAX_ROOT_EXPORTS} names`, () => {
     const count = surface["."].values.length + surface["."].types.length;
     assert.ok(count <= MAX_ROOT_EXPORTS, `mod.ts exports ${count} names`);

@@ -32,6 +32,12 @@ import type { CacheEntry, CacheStore } from "./store.ts";
 import { decodeEntry, encodeEntry } from "./codec.ts";
 import { guard, type StoreHooks } from "./guard.ts";
 
+// The types this entry point's API names, so that its documentation is whole.
+export type { CacheEntry, CacheStore } from "./store.ts";
+export type { StoreHooks } from "./guard.ts";
+export type { Hook, StoreErrorEvent } from "../observe/hooks.ts";
+export type { Clock } from "../clock.ts";
+
 const encoder = new TextEncoder();
 
 /** Largest key kept as is; longer ones are hashed (KV allows 2 KiB per key). */

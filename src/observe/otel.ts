@@ -36,6 +36,23 @@ import { errorCodeLabel, routeLabel } from "./labels.ts";
 import { redactUrl } from "../http/url.ts";
 import { VERSION } from "../version.ts";
 
+// The types this entry point's API names, so that its documentation is whole.
+export type {
+  CacheEvent,
+  CacheOutcome,
+  CallInfo,
+  ErrorEvent,
+  Hook,
+  Hooks,
+  LimitKind,
+  LimitWaitEvent,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  StoreErrorEvent,
+  TokenRefreshEvent,
+} from "./hooks.ts";
+
 /**
  * An OpenTelemetry `Tracer` from `@opentelemetry/api`, as far as the adapter
  * uses it: any `Tracer` fits.
