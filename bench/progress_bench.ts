@@ -9,7 +9,10 @@
  *
  * @module
  */
-import { allPagesOf, type EsiMeta, type Progress, settleAll, systemClock } from "../mod.ts";
+import type { EsiMeta, Progress } from "../mod.ts";
+import { settleAll } from "../src/bulk.ts";
+import { systemClock } from "../src/clock.ts";
+import { allPagesOf } from "../src/paginate/x_pages.ts";
 
 const PAGES = 1_000;
 const records = Array.from({ length: 100 }, (_, i) => i);

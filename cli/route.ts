@@ -8,16 +8,12 @@
  */
 
 import { distance } from "fastest-levenshtein";
-import {
-  coerceQuery,
-  findOperation,
-  matchRoute,
-  type OperationMeta,
-  operations,
-  type PathValue,
-  type QueryValue,
-  validateParams,
-} from "../mod.ts";
+import type { PathValue, QueryValue } from "../mod.ts";
+import { matchRoute } from "../src/http/match.ts";
+import { coerceQuery } from "../src/http/query.ts";
+import { findOperation, validateParams } from "../src/http/validate.ts";
+import type { OperationMeta } from "../src/operation_meta.ts";
+import { operations } from "../src/spec/operations.gen.ts";
 import { CliError } from "./exit.ts";
 
 /** A call, resolved. */

@@ -39,7 +39,7 @@ export interface SettleOptions extends ProgressOptions {
  * @returns The outcomes, in input order.
  * @example
  * ```ts
- * import { settleAll } from "@esikit/esi";
+ * import { settleAll } from "./bulk.ts";
  * const results = await settleAll([1, 2], (n) => n === 2 ? Promise.reject(new Error("no")) : Promise.resolve(n), 2);
  * results[0]; // { ok: true, value: 1 }
  * ```

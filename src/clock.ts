@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { systemClock } from "@esikit/esi";
+ * import { systemClock } from "./clock.ts";
  * const t0 = systemClock.now();
  * await systemClock.sleep(1);
  * systemClock.now() >= t0; // true
@@ -42,7 +42,7 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from "@esikit/esi";
+ * import { systemClock } from "./clock.ts";
  * typeof systemClock.now(); // "number"
  * ```
  */

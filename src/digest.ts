@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
  * @returns The digest, 64 hex characters.
  * @example
  * ```ts
- * import { sha256Hex } from "@esikit/esi";
+ * import { sha256Hex } from "./digest.ts";
  * await sha256Hex(""); // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
  * ```
  */
@@ -30,7 +30,7 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
  * @returns Two hex digits per byte.
  * @example
  * ```ts
- * import { toHex } from "@esikit/esi";
+ * import { toHex } from "./digest.ts";
  * toHex(new Uint8Array([1, 255])); // "01ff"
  * ```
  */

@@ -22,7 +22,7 @@ export type EsiMethod = "GET" | "POST" | "PUT" | "DELETE";
  *
  * @example
  * ```ts
- * import type { SchemaType } from "@esikit/esi";
+ * import type { SchemaType } from "@esikit/esi/spec";
  * const t: SchemaType = "integer";
  * ```
  */
@@ -33,7 +33,7 @@ export type SchemaType = "integer" | "number" | "string" | "boolean" | "array" |
  *
  * @example
  * ```ts
- * import type { ItemsMeta } from "@esikit/esi";
+ * import type { ItemsMeta } from "@esikit/esi/spec";
  * const items: ItemsMeta = { type: "string", enum: ["agent", "alliance"] };
  * ```
  */
@@ -51,7 +51,7 @@ export interface ItemsMeta {
  *
  * @example
  * ```ts
- * import type { ParamMeta } from "@esikit/esi";
+ * import type { ParamMeta } from "@esikit/esi/spec";
  * const p: ParamMeta = { name: "region_id", in: "path", required: true, type: "integer", format: "int64" };
  * ```
  */
@@ -91,7 +91,7 @@ export interface ParamMeta {
  *
  * @example
  * ```ts
- * import type { BodyMeta } from "@esikit/esi";
+ * import type { BodyMeta } from "@esikit/esi/spec";
  * const body: BodyMeta = { required: true, type: "array", items: { type: "integer" }, minItems: 1, maxItems: 1000 };
  * ```
  */
@@ -115,7 +115,7 @@ export interface BodyMeta {
  *
  * @example
  * ```ts
- * import type { RateLimitMeta } from "@esikit/esi";
+ * import type { RateLimitMeta } from "@esikit/esi/spec";
  * const limit: RateLimitMeta = { group: "market-order", maxTokens: 12000, windowMs: 900_000 };
  * ```
  */
@@ -135,7 +135,7 @@ export interface RateLimitMeta {
  *
  * @example
  * ```ts
- * import type { PaginationKind } from "@esikit/esi";
+ * import type { PaginationKind } from "@esikit/esi/spec";
  * const kind: PaginationKind = "x-pages";
  * ```
  */
@@ -146,7 +146,7 @@ export type PaginationKind = "x-pages" | "cursor" | "from_id" | "none";
  *
  * @example
  * ```ts
- * import type { CacheMode } from "@esikit/esi";
+ * import type { CacheMode } from "@esikit/esi/spec";
  * const mode: CacheMode = "event-based";
  * ```
  */
@@ -158,7 +158,7 @@ export type CacheMode = "ttl-based" | "event-based" | "no-cache" | "not-cached";
  *
  * @example
  * ```ts
- * import type { OperationMeta } from "@esikit/esi";
+ * import type { OperationMeta } from "@esikit/esi/spec";
  *
  * function isPaged(meta: OperationMeta): boolean {
  *   return meta.pagination !== "none";

@@ -3,11 +3,11 @@ import {
   EsiClient,
   EsiClientError,
   EsiScopeError,
-  EveSso,
   type RequestEvent,
   type ResponseEvent,
-  TokenManager,
 } from "../mod.ts";
+import { EveSso } from "../src/sso/eve_sso.ts";
+import { TokenManager } from "../src/sso/token_manager.ts";
 import { EsiSimulator, FakeClock, SsoSimulator } from "../src/testing/mod.ts";
 import { serve } from "../src/testing/deno.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { StringStore } from "../../mod.ts";
+import type { StringStore } from "../../src/sso/encrypted_token_store.ts";
 import { join } from "node:path";
 
 /** The config directory. */

@@ -7,7 +7,10 @@
  */
 
 import { join } from "node:path";
-import { EncryptedTokenStore, EveSso, type TokenInput, TokenManager } from "../../mod.ts";
+import type { TokenInput } from "../../mod.ts";
+import { EncryptedTokenStore } from "../../src/sso/encrypted_token_store.ts";
+import { EveSso } from "../../src/sso/eve_sso.ts";
+import { TokenManager } from "../../src/sso/token_manager.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { configDir, fileStringStore, readJson, storeKey, writeJson } from "./files.ts";
 

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type OperationMeta, operations } from "../../mod.ts";
+import type { OperationMeta } from "../../src/operation_meta.ts";
+import { operations } from "../../src/spec/operations.gen.ts";
 import { EXIT } from "../exit.ts";
 import { type Format, formatData } from "../format.ts";
 import { writeOutput } from "../output.ts";

@@ -5,7 +5,8 @@
  * `deno test examples/offline/`.
  */
 import assert from "node:assert/strict";
-import { EsiClient, EveSso, TokenManager } from "@esikit/esi";
+import { EsiClient } from "@esikit/esi";
+import { EveSso, TokenManager } from "@esikit/esi/sso";
 import { EsiSimulator, FakeClock, SsoSimulator } from "@esikit/esi/testing";
 import { pilotSummary } from "./app.ts";
 

@@ -40,7 +40,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
- * import { decodeEntry, type DecodedEntry } from "@esikit/esi";
+ * import { decodeEntry, type DecodedEntry } from "./codec.ts";
  * const decoded: DecodedEntry | undefined = decodeEntry(new Uint8Array(0));
  * decoded; // undefined
  * ```
@@ -64,7 +64,7 @@ export interface DecodedEntry {
  * @throws {RangeError} When the status is not an HTTP status or a time is not a number.
  * @example
  * ```ts
- * import { decodeEntry, encodeEntry } from "@esikit/esi";
+ * import { decodeEntry, encodeEntry } from "./codec.ts";
  *
  * const entry = {
  *   status: 200,
@@ -118,7 +118,7 @@ export function encodeEntry(entry: CacheEntry, keepUntil: number = Infinity): Ui
  *   not a whole, intact entry of this format.
  * @example
  * ```ts
- * import { decodeEntry } from "@esikit/esi";
+ * import { decodeEntry } from "./codec.ts";
  * decodeEntry(new Uint8Array([1, 2, 3])); // undefined
  * ```
  */

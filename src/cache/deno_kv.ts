@@ -46,6 +46,12 @@ import {
   readHead,
 } from "./kv_layout.ts";
 
+// The types this entry point's API names, so that its documentation is whole.
+export type { CacheEntry, CacheStore } from "./store.ts";
+export type { StoreHooks } from "./guard.ts";
+export type { Hook, StoreErrorEvent } from "../observe/hooks.ts";
+export type { Clock } from "../clock.ts";
+
 /**
  * Options of a {@link DenoKvCache}.
  *

@@ -24,7 +24,7 @@ export interface Freshness {
  * @returns What the headers allow.
  * @example
  * ```ts
- * import { readFreshness } from "@esikit/esi";
+ * import { readFreshness } from "./freshness.ts";
  * readFreshness(new Headers({ "cache-control": "public, max-age=300", age: "60" }), Date.now()).lifetimeMs; // 240000
  * ```
  */
@@ -61,7 +61,7 @@ export function readFreshness(headers: Headers, now: number): Freshness {
  * @returns The directives.
  * @example
  * ```ts
- * import { parseCacheControl } from "@esikit/esi";
+ * import { parseCacheControl } from "./freshness.ts";
  * parseCacheControl("public, max-age=60").get("max-age"); // "60"
  * ```
  */

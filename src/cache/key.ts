@@ -32,7 +32,7 @@ export interface KeyContext {
  * @returns The key.
  * @example
  * ```ts
- * import { cacheKey } from "@esikit/esi";
+ * import { cacheKey } from "./key.ts";
  * cacheKey("GET", "https://esi.evetech.net/status", { compatibilityDate: "2026-07-17", language: "en", tenant: "tranquility" }, "");
  * ```
  */

@@ -26,6 +26,12 @@ import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { guardWithin, type StoreHooks } from "./guard.ts";
 import { backendKey } from "./key.ts";
 
+// The types this entry point's API names, so that its documentation is whole.
+export type { CacheEntry, CacheStore } from "./store.ts";
+export type { StoreHooks } from "./guard.ts";
+export type { Hook, StoreErrorEvent } from "../observe/hooks.ts";
+export type { Clock } from "../clock.ts";
+
 /** Longer keys are stored as their SHA-256 (Upstash allows 32 KiB; Redis memory likes short). */
 const MAX_RAW_KEY_BYTES = 256;
 

@@ -49,7 +49,8 @@ export interface AuthSubject {
  * @throws {EsiScopeError} When the token's scopes lack one the route needs.
  * @example
  * ```ts
- * import { authorizeCall, operations } from "@esikit/esi";
+ * import { operations } from "@esikit/esi/spec";
+ * import { authorizeCall } from "./auth.ts";
  * await authorizeCall({ method: "GET", route: "/status", operation: operations["GET /status"] }, undefined); // undefined
  * ```
  */

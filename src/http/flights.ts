@@ -16,7 +16,7 @@ interface Flight<T> {
  *
  * @example
  * ```ts
- * import { Flights } from "@esikit/esi";
+ * import { Flights } from "./flights.ts";
  * const flights = new Flights<number>();
  * let calls = 0;
  * const work = () => Promise.resolve(++calls);

@@ -20,7 +20,7 @@ const secretHeaders = new Set(["authorization", "cookie", "x-api-key", "x-signat
  * @throws {EsiRequestError} Naming the header, and its value unless it is a secret.
  * @example
  * ```ts
- * import { assertValidHeaders } from "@esikit/esi";
+ * import { assertValidHeaders } from "./headers.ts";
  * assertValidHeaders({ "X-Tenant": "tranquility" });
  * ```
  */

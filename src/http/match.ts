@@ -21,7 +21,7 @@ import { operations } from "../spec/operations.gen.ts";
  *
  * @example
  * ```ts
- * import { matchRoute, type RouteMatch } from "@esikit/esi";
+ * import { matchRoute, type RouteMatch } from "./match.ts";
  * const found = matchRoute("GET", "/markets/10000002/orders");
  * if (found && "operation" in found) {
  *   const match: RouteMatch = found;
@@ -41,7 +41,7 @@ export interface RouteMatch {
  *
  * @example
  * ```ts
- * import { matchRoute, type RouteMethodMismatch } from "@esikit/esi";
+ * import { matchRoute, type RouteMethodMismatch } from "./match.ts";
  * const found = matchRoute("DELETE", "/status");
  * if (found && "allowed" in found) {
  *   const mismatch: RouteMethodMismatch = found;
@@ -132,7 +132,7 @@ function decode(value: string): string {
  *   has no such path.
  * @example
  * ```ts
- * import { matchRoute } from "@esikit/esi";
+ * import { matchRoute } from "./match.ts";
  *
  * const found = matchRoute("GET", "/characters/2112625428/mail/labels");
  * if (found && "operation" in found) found.operation.path; // "/characters/{character_id}/mail/labels"

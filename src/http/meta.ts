@@ -63,7 +63,7 @@ export interface EsiMeta {
  * @returns The budget, or `undefined` when the response did not report it.
  * @example
  * ```ts
- * import { readErrorLimit } from "@esikit/esi";
+ * import { readErrorLimit } from "./meta.ts";
  * readErrorLimit(new Headers({ "x-esi-error-limit-remain": "99", "x-esi-error-limit-reset": "42" })); // { remain: 99, reset: 42 }
  * ```
  */
@@ -80,7 +80,7 @@ export function readErrorLimit(headers: Headers): ErrorLimitInfo | undefined {
  * @returns The group's state, or `undefined` when the response did not report it.
  * @example
  * ```ts
- * import { readRateLimit } from "@esikit/esi";
+ * import { readRateLimit } from "./meta.ts";
  * readRateLimit(new Headers({ "x-ratelimit-group": "market-order", "x-ratelimit-limit": "12000/15m", "x-ratelimit-remaining": "11998", "x-ratelimit-used": "2" }))?.remaining; // 11998
  * ```
  */
@@ -104,7 +104,7 @@ export function readRateLimit(headers: Headers): RateLimitInfo | undefined {
  * @returns The meta.
  * @example
  * ```ts
- * import { readMeta } from "@esikit/esi";
+ * import { readMeta } from "./meta.ts";
  * readMeta(new Headers({ "x-pages": "3" }), { cache: "miss", route: "/x", url: "https://esi.evetech.net/x", attempts: 1 }).pages; // 3
  * ```
  */

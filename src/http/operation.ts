@@ -37,7 +37,7 @@ function methodsOf(path: string): string[] | undefined {
  * @throws {EsiRequestError} When the spec has the path but not the method.
  * @example
  * ```ts
- * import { resolveOperation } from "@esikit/esi";
+ * import { resolveOperation } from "./operation.ts";
  * resolveOperation("GET", "/markets/{region_id}/orders")?.rateLimit?.group; // "market-order"
  * ```
  */

@@ -34,7 +34,8 @@ function declared(operation: OperationMeta): ReadonlyMap<string, ParamMeta> {
  *   strings otherwise; a repeated scalar stays a list for validation to refuse.
  * @example
  * ```ts
- * import { coerceQuery, operations, validateParams } from "@esikit/esi";
+ * import { operations, validateParams } from "@esikit/esi/spec";
+ * import { coerceQuery } from "./query.ts";
  *
  * const op = operations["GET /markets/{region_id}/orders"];
  * const query = coerceQuery(op, new URLSearchParams("order_type=all&page=2&type_id=34"));

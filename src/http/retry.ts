@@ -63,7 +63,7 @@ export interface RetryPolicy {
  *
  * @example
  * ```ts
- * import { defaultRetryPolicy } from "@esikit/esi";
+ * import { defaultRetryPolicy } from "./retry.ts";
  * defaultRetryPolicy.statuses; // [502, 503, 504]
  * ```
  */
@@ -87,7 +87,7 @@ export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
  * @returns A whole policy.
  * @example
  * ```ts
- * import { resolveRetryPolicy } from "@esikit/esi";
+ * import { resolveRetryPolicy } from "./retry.ts";
  * resolveRetryPolicy(0).limit; // 0
  * ```
  */
@@ -109,7 +109,7 @@ export function resolveRetryPolicy(
  * @returns The wait in milliseconds.
  * @example
  * ```ts
- * import { backoffDelay, resolveRetryPolicy } from "@esikit/esi";
+ * import { backoffDelay, resolveRetryPolicy } from "./retry.ts";
  * backoffDelay(resolveRetryPolicy({ random: () => 0.5 }), 1); // 250
  * ```
  */
@@ -126,7 +126,7 @@ export function backoffDelay(policy: Readonly<RetryPolicy>, retry: number): numb
  * @returns The wait in milliseconds, or `undefined` when absent or unreadable.
  * @example
  * ```ts
- * import { parseRetryAfter } from "@esikit/esi";
+ * import { parseRetryAfter } from "./retry.ts";
  * parseRetryAfter("2", 0); // 2000
  * ```
  */

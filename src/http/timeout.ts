@@ -29,7 +29,8 @@ export interface Deadline {
  * @returns The running deadline.
  * @example
  * ```ts
- * import { startDeadline, systemClock } from "@esikit/esi";
+ * import { systemClock } from "../clock.ts";
+ * import { startDeadline } from "./timeout.ts";
  * const deadline = startDeadline(systemClock, 1_000);
  * deadline.clear();
  * deadline.timedOut; // false

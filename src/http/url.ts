@@ -24,7 +24,7 @@ const templateParam = /\{([^}]+)\}/g;
  * @throws {EsiRequestError} When a parameter is missing, unknown, empty or not a finite number.
  * @example
  * ```ts
- * import { fillPath } from "@esikit/esi";
+ * import { fillPath } from "./url.ts";
  * fillPath("/markets/{region_id}/orders", { region_id: 10000002 }); // "/markets/10000002/orders"
  * ```
  */
@@ -85,7 +85,7 @@ function pathText(template: string, name: string, value: unknown): string {
  * @throws {EsiRequestError} When a number is not finite or a value has an unusable type.
  * @example
  * ```ts
- * import { buildQuery } from "@esikit/esi";
+ * import { buildQuery } from "./url.ts";
  * buildQuery({ type_id: 34, order_type: "all" }); // "?order_type=all&type_id=34"
  * ```
  */
@@ -148,7 +148,7 @@ const secretQueryParams =
  * @returns The URL with secret values replaced by `<redacted>`.
  * @example
  * ```ts
- * import { redactUrl } from "@esikit/esi";
+ * import { redactUrl } from "./url.ts";
  * redactUrl("https://esi.evetech.net/status?token=abc"); // "https://esi.evetech.net/status?token=<redacted>"
  * ```
  */

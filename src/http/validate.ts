@@ -222,7 +222,7 @@ function checkBody(meta: OperationMeta, body: BodyMeta, value: unknown, prep: Pr
  * @throws {EsiRequestError} Naming the operation, the parameter and the offending value.
  * @example
  * ```ts
- * import { operations, validateParams } from "@esikit/esi";
+ * import { operations, validateParams } from "@esikit/esi/spec";
  *
  * const meta = operations["GET /markets/{region_id}/orders"];
  * validateParams(meta, { path: { region_id: 10000002 }, query: { order_type: "all" } });
@@ -304,7 +304,7 @@ export function validateParams(meta: OperationMeta, params: EsiRequestParams | u
  * @returns The missing scopes, in the operation's order; empty when none are.
  * @example
  * ```ts
- * import { missingScopes, operations } from "@esikit/esi";
+ * import { missingScopes, operations } from "@esikit/esi/spec";
  *
  * missingScopes(operations["GET /characters/{character_id}/assets"], ["esi-skills.read_skills.v1"]);
  * // ["esi-assets.read_assets.v1"]
@@ -323,7 +323,7 @@ export function missingScopes(meta: OperationMeta, tokenScopes: readonly string[
  * @returns The operation, or `undefined` when the spec has no such operation.
  * @example
  * ```ts
- * import { findOperation } from "@esikit/esi";
+ * import { findOperation } from "@esikit/esi/spec";
  *
  * findOperation("GET", "/markets/{region_id}/orders")?.pagination; // "x-pages"
  * findOperation("GET", "/no/such/route"); // undefined
@@ -340,7 +340,7 @@ export function findOperation(method: string, path: string): OperationMeta | und
  * @returns The operation, or `undefined` when the spec has no such operationId.
  * @example
  * ```ts
- * import { findOperationById } from "@esikit/esi";
+ * import { findOperationById } from "@esikit/esi/spec";
  *
  * findOperationById("GetMarketsRegionIdOrders")?.key; // "GET /markets/{region_id}/orders"
  * ```

@@ -46,7 +46,7 @@ interface Circuit {
  *
  * @example
  * ```ts
- * import { CircuitBreaker } from "@esikit/esi";
+ * import { CircuitBreaker } from "./circuit.ts";
  * const breaker = new CircuitBreaker({ failures: 2 });
  * breaker.settle("market-order", false, 0);
  * breaker.settle("market-order", false, 0);

@@ -12,7 +12,7 @@ export type Release = () => void;
  *
  * @example
  * ```ts
- * import { ConcurrencyGate } from "@esikit/esi";
+ * import { ConcurrencyGate } from "./concurrency.ts";
  * const gate = new ConcurrencyGate(2);
  * const release = await gate.acquire();
  * gate.active; // 1

@@ -83,7 +83,7 @@ const resetMarginMs = 1_000;
  * @returns The merged view.
  * @example
  * ```ts
- * import { mergeBudgets } from "@esikit/esi";
+ * import { mergeBudgets } from "./error_limit.ts";
  * mergeBudgets({ remain: 50, resetAt: 1000, blockedUntil: 0 }, { remain: 40, resetAt: 1000, blockedUntil: 0 }).remain; // 40
  * ```
  */
@@ -106,7 +106,7 @@ export function mergeBudgets(a: ErrorBudget, b: ErrorBudget): ErrorBudget {
  *
  * @example
  * ```ts
- * import { ErrorLimitGuard } from "@esikit/esi";
+ * import { ErrorLimitGuard } from "./error_limit.ts";
  * const guard = new ErrorLimitGuard({ reserve: 10 });
  * guard.observe(new Headers({ "x-esi-error-limit-remain": "12", "x-esi-error-limit-reset": "30" }), 503, Date.now());
  * guard.waitMs(Date.now()); // 0: 12 left, reserve 10, nothing in flight

@@ -129,9 +129,15 @@ export class Limits {
   // gateway sees characters come and go. Idle ones are swept when there are
   // this many, and the next sweep waits for twice what a sweep leaves.
   #sweepAt = { buckets: SWEEP_AT, own: SWEEP_AT, penalties: SWEEP_AT };
-  /** The error budget's guard. */
+  /** The error budget's guard (the pipeline's, not part of the public surface).
+   *
+   * @ignore
+   */
   readonly errors: ErrorLimitGuard;
-  /** The circuit breaker, unless switched off. */
+  /** The circuit breaker, unless switched off (the pipeline's).
+   *
+   * @ignore
+   */
   readonly circuit?: CircuitBreaker;
 
   /**
@@ -162,6 +168,7 @@ export class Limits {
    * @param identity `"app"` or `"character:<id>"`.
    * @param size The size to start from (the spec's), when the group's size was never confirmed.
    * @returns The bucket.
+   * @ignore Used by the pipeline; not part of the public surface.
    */
   bucket(group: string, identity: string, size?: BucketSize): RateLimitBucket {
     return this.#kept(this.#buckets, "buckets", `${group}|${identity}`, () => {
@@ -177,6 +184,7 @@ export class Limits {
    *
    * @param subject The call.
    * @returns `"closed"`, `"open"` or `"half-open"`.
+   * @ignore Used by the pipeline; not part of the public surface.
    */
   circuitState(subject: LimitSubject): CircuitState {
     return this.circuit?.state(groupOf(subject), this.#clock.now()) ?? "closed";
@@ -192,6 +200,7 @@ export class Limits {
    * @throws {EsiCircuitOpenError} When the call's circuit is open.
    * @throws {EsiErrorLimitError} With policy `"throw"`, when the error budget has no room.
    * @throws {EsiRateLimitError} With policy `"throw"`, when the group's bucket has no room.
+   * @ignore Used by the pipeline; not part of the public surface.
    */
   async ready(subject: LimitSubject, hooks?: Hooks, signal?: AbortSignal): Promise<void> {
     const draw = this.#draw(subject);
@@ -232,6 +241,7 @@ export class Limits {
    * @param hooks Where to report the circuit's changes.
    * @returns The admission, or `undefined` when a limit has no room (wait with {@link Limits.ready}).
    * @throws {EsiCircuitOpenError} When the call's circuit is open.
+   * @ignore Used by the pipeline; not part of the public surface.
    */
   admit(subject: LimitSubject, hooks?: Hooks): Permit | undefined {
     const now = this.#clock.now();

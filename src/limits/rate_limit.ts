@@ -25,7 +25,7 @@ export const reservedCost = 2;
  * @returns The cost in tokens.
  * @example
  * ```ts
- * import { tokenCost } from "@esikit/esi";
+ * import { tokenCost } from "./rate_limit.ts";
  * tokenCost(304); // 1
  * ```
  */
@@ -43,7 +43,7 @@ export function tokenCost(status: number): number {
  * @returns The size, or `undefined` when unreadable.
  * @example
  * ```ts
- * import { parseRateLimit } from "@esikit/esi";
+ * import { parseRateLimit } from "./rate_limit.ts";
  * parseRateLimit("150/15m"); // { maxTokens: 150, windowMs: 900000 }
  * ```
  */
@@ -87,7 +87,7 @@ export interface BucketOptions {
  *
  * @example
  * ```ts
- * import { RateLimitBucket } from "@esikit/esi";
+ * import { RateLimitBucket } from "./rate_limit.ts";
  * const bucket = new RateLimitBucket({ maxTokens: 150, windowMs: 900_000 });
  * bucket.waitMs(Date.now()); // 0
  * bucket.reserve();

@@ -13,7 +13,7 @@ import { labelsOf, matches, SeriesMap } from "./series.ts";
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const hits = registry.counter({ name: "app_hits_total", help: "Hits.", labelNames: ["route"] });
  * hits.inc({ route: "/status" });

@@ -40,7 +40,7 @@ import {
  *
  * @example
  * ```ts
- * import { esiDurationBuckets } from "@esikit/esi";
+ * import { esiDurationBuckets } from "@esikit/esi/metrics";
  * esiDurationBuckets.at(-1); // 30
  * ```
  */
@@ -113,7 +113,8 @@ const OTHER = "other";
  *
  * @example
  * ```ts
- * import { EsiClient, EsiMetrics } from "@esikit/esi";
+ * import { EsiClient } from "@esikit/esi";
+ * import { EsiMetrics } from "@esikit/esi/metrics";
  *
  * const metrics = new EsiMetrics();
  * const esi = new EsiClient({ userAgent: "MyApp/1.0 (me@example.com)", hooks: metrics.hooks() });
@@ -250,7 +251,9 @@ export class EsiMetrics {
    * @returns A hook set.
    * @example
    * ```ts
-   * import { EsiClient, EsiMetrics, mergeHooks } from "@esikit/esi";
+   * import { EsiClient } from "@esikit/esi";
+   * import { EsiMetrics } from "@esikit/esi/metrics";
+   * import { mergeHooks } from "./hooks.ts";
    * const metrics = new EsiMetrics();
    * const esi = new EsiClient({
    *   userAgent: "MyApp/1.0",
@@ -279,7 +282,7 @@ export class EsiMetrics {
    * @returns Prometheus text, version 0.0.4.
    * @example
    * ```ts
-   * import { EsiMetrics } from "@esikit/esi";
+   * import { EsiMetrics } from "@esikit/esi/metrics";
    * new EsiMetrics().toPrometheus().startsWith("# HELP esi_requests_total"); // true
    * ```
    */
@@ -293,7 +296,7 @@ export class EsiMetrics {
    * @returns The snapshot.
    * @example
    * ```ts
-   * import { EsiMetrics } from "@esikit/esi";
+   * import { EsiMetrics } from "@esikit/esi/metrics";
    * const { requests, cache, averageRequestMs } = new EsiMetrics().snapshot();
    * ```
    */

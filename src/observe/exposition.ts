@@ -12,7 +12,7 @@ import type { MetricType } from "./metric_options.ts";
  *
  * @example
  * ```ts
- * import { PROMETHEUS_CONTENT_TYPE } from "@esikit/esi";
+ * import { PROMETHEUS_CONTENT_TYPE } from "@esikit/esi/metrics";
  * new Response("", { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } });
  * ```
  */
@@ -25,7 +25,7 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
  * @returns Its text: `+Inf`, `-Inf`, `NaN`, or the shortest decimal.
  * @example
  * ```ts
- * import { formatSampleValue } from "@esikit/esi";
+ * import { formatSampleValue } from "@esikit/esi/metrics";
  * formatSampleValue(Infinity); // "+Inf"
  * ```
  */
@@ -45,7 +45,7 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  * @returns The value as it goes between the quotes.
  * @example
  * ```ts
- * import { escapeLabelValue } from "@esikit/esi";
+ * import { escapeLabelValue } from "@esikit/esi/metrics";
  * escapeLabelValue('a "b"\n'); // 'a \\"b\\"\\n'
  * ```
  */

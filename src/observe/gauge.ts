@@ -14,7 +14,7 @@ import { labelsOf, SeriesMap } from "./series.ts";
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const left = registry.gauge({ name: "app_budget_left", help: "Budget left." });
  * left.set(42);

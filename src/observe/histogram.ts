@@ -19,7 +19,7 @@ import { labelsOf, matches, SeriesMap } from "./series.ts";
  *
  * @example
  * ```ts
- * import { defaultBuckets } from "@esikit/esi";
+ * import { defaultBuckets } from "@esikit/esi/metrics";
  * defaultBuckets.length; // 11
  * ```
  */
@@ -42,7 +42,7 @@ export const defaultBuckets: readonly number[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { MetricsRegistry } from "@esikit/esi";
+ * import { MetricsRegistry } from "@esikit/esi/metrics";
  * const registry = new MetricsRegistry();
  * const took = registry.histogram({
  *   name: "app_duration_seconds",

@@ -169,7 +169,7 @@ export interface Hooks {
  * @param event The event.
  * @example
  * ```ts
- * import { emit } from "@esikit/esi";
+ * import { emit } from "./hooks.ts";
  * emit([() => { throw new Error("ignored"); }], { characterId: 1, outcome: "success" });
  * ```
  */
@@ -193,7 +193,7 @@ export function emit<E>(hooks: readonly Hook<E>[] | undefined, event: E): void {
  * @returns One hook set.
  * @example
  * ```ts
- * import { mergeHooks } from "@esikit/esi";
+ * import { mergeHooks } from "./hooks.ts";
  * const hooks = mergeHooks({ retry: [() => {}] }, { retry: [() => {}] });
  * hooks.retry?.length; // 2
  * ```

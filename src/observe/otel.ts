@@ -36,6 +36,24 @@ import { errorCodeLabel, routeLabel } from "./labels.ts";
 import { redactUrl } from "../http/url.ts";
 import { VERSION } from "../version.ts";
 
+// The types this entry point's API names, so that its documentation is whole.
+export type {
+  CacheEvent,
+  CacheOutcome,
+  CallInfo,
+  CircuitEvent,
+  ErrorEvent,
+  Hook,
+  Hooks,
+  LimitKind,
+  LimitWaitEvent,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  StoreErrorEvent,
+  TokenRefreshEvent,
+} from "./hooks.ts";
+
 /**
  * An OpenTelemetry `Tracer` from `@opentelemetry/api`, as far as the adapter
  * uses it: any `Tracer` fits.
@@ -173,7 +191,9 @@ export class EsiTracing {
    * @returns A hook set.
    * @example
    * ```ts
-   * import { EsiClient, EsiMetrics, mergeHooks } from "@esikit/esi";
+   * import { EsiClient } from "@esikit/esi";
+   * import { EsiMetrics } from "@esikit/esi/metrics";
+   * import { mergeHooks } from "./hooks.ts";
    * import { EsiTracing } from "@esikit/esi/otel";
    * const esi = new EsiClient({
    *   userAgent: "MyApp/1.0",

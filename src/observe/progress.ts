@@ -89,7 +89,8 @@ export interface ProgressOptions {
  *
  * @example A fetcher of `syncCursor` that reports its answers
  * ```ts
- * import { EsiClient, type ProgressContext } from "@esikit/esi";
+ * import { EsiClient } from "@esikit/esi";
+ * import { type ProgressContext } from "./progress.ts";
  * declare const esi: EsiClient;
  * const fetchBatch = async (cursor: { before?: string }, context?: ProgressContext) => {
  *   const res = await esi.requestUntyped("GET", "/corporations/98000001/projects", {
@@ -113,7 +114,7 @@ export interface ProgressContext {
  *
  * @example
  * ```ts
- * import type { ProgressAnswer } from "@esikit/esi";
+ * import type { ProgressAnswer } from "./progress.ts";
  * const answer: ProgressAnswer = { data: [1, 2, 3] };
  * ```
  */
@@ -131,7 +132,8 @@ export interface ProgressAnswer {
  *
  * @example
  * ```ts
- * import { ProgressTracker, systemClock } from "@esikit/esi";
+ * import { systemClock } from "../clock.ts";
+ * import { ProgressTracker } from "./progress.ts";
  * const tracker = new ProgressTracker("/status", "calls", (p) => console.log(p.done), systemClock);
  * tracker.setTotal(1);
  * tracker.step({ data: { players: 1 } });
@@ -285,7 +287,8 @@ export class ProgressTracker {
  * @returns The tracker, or `undefined`.
  * @example
  * ```ts
- * import { systemClock, trackProgress } from "@esikit/esi";
+ * import { systemClock } from "../clock.ts";
+ * import { trackProgress } from "./progress.ts";
  * trackProgress("/status", "calls", undefined, systemClock); // undefined
  * ```
  */

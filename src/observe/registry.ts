@@ -39,7 +39,7 @@ export type Metric = Counter<string> | Gauge<string> | Histogram<string>;
  *
  * @example A worker's own series next to the client's
  * ```ts
- * import { EsiMetrics, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "@esikit/esi";
+ * import { EsiMetrics, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "@esikit/esi/metrics";
  *
  * const registry = new MetricsRegistry();
  * const esiMetrics = new EsiMetrics({ registry });

@@ -68,7 +68,7 @@ export interface CursorOptions<T> extends ProgressOptions {
  * @returns The records and the state to persist.
  * @example
  * ```ts
- * import { syncCursor } from "@esikit/esi";
+ * import { syncCursor } from "./cursor.ts";
  * const { records, cursor } = await syncCursor("/x", ({ before }) =>
  *   Promise.resolve(before ? { items: [], cursor: {} } : { items: [1, 2], cursor: { before: "b", after: "a" } })
  * );

@@ -53,7 +53,7 @@ export interface FromIdOptions<T> extends ProgressOptions {
  * @returns The records, newest first, without duplicates.
  * @example
  * ```ts
- * import { walkFromId } from "@esikit/esi";
+ * import { walkFromId } from "./from_id.ts";
  * const all = [5, 4, 3, 2, 1].map((transaction_id) => ({ transaction_id }));
  * const records = await walkFromId("/x", (from) =>
  *   Promise.resolve(all.filter((r) => from === undefined || r.transaction_id <= from).slice(0, 2))

@@ -88,7 +88,9 @@ class Turnover extends Error {}
  * @returns The pages, in order.
  * @example
  * ```ts
- * import { type EsiMeta, pagesOf, systemClock } from "@esikit/esi";
+ * import { type EsiMeta } from "@esikit/esi";
+ * import { systemClock } from "../clock.ts";
+ * import { pagesOf } from "./x_pages.ts";
  * const meta = { cache: "miss", route: "/x", url: "", attempts: 1, pages: 2 } as EsiMeta;
  * for await (const page of pagesOf("/x", (n) => Promise.resolve({ data: [n], meta }), systemClock)) {
  *   console.log(page.page, page.data);
@@ -138,7 +140,9 @@ export async function* pagesOf<T>(
  * @throws {EsiPaginationError} When a page fails, or no consistent version could be fetched.
  * @example
  * ```ts
- * import { allPagesOf, type EsiMeta, systemClock } from "@esikit/esi";
+ * import { type EsiMeta } from "@esikit/esi";
+ * import { systemClock } from "../clock.ts";
+ * import { allPagesOf } from "./x_pages.ts";
  * const meta = { cache: "miss", route: "/x", url: "", attempts: 1, pages: 3 } as EsiMeta;
  * await allPagesOf("/x", (n) => Promise.resolve({ data: [n], meta }), systemClock); // [1, 2, 3]
  * ```

@@ -95,7 +95,7 @@ export interface SignatureHeaders {
  * @returns The canonical string.
  * @example
  * ```ts
- * import { canonicalString } from "@esikit/esi";
+ * import { canonicalString } from "@esikit/esi/signing";
  * canonicalString({
  *   method: "GET",
  *   pathAndQuery: "/esi/status",
@@ -123,7 +123,7 @@ export function canonicalString(parts: SignedParts): string {
  * @returns The key.
  * @example
  * ```ts
- * import { hmacKey } from "@esikit/esi";
+ * import { hmacKey } from "@esikit/esi/signing";
  * await hmacKey("a secret of at least thirty-two characters");
  * ```
  */

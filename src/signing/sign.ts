@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
  * @returns The lower-case hex signature.
  * @example
  * ```ts
- * import { hmacKey, signCanonical } from "@esikit/esi";
+ * import { hmacKey, signCanonical } from "@esikit/esi/signing";
  * await signCanonical(await hmacKey("a secret of at least thirty-two characters"), "x");
  * ```
  */
@@ -37,7 +37,7 @@ export async function signCanonical(key: CryptoKey, canonical: string): Promise<
  * @returns The headers to add to the request.
  * @example
  * ```ts
- * import { signatureHeaders } from "@esikit/esi";
+ * import { signatureHeaders } from "@esikit/esi/signing";
  * const headers = await signatureHeaders(
  *   { method: "GET", url: "http://127.0.0.1:8787/esi/status" },
  *   { apiKey: "my-app", apiSecret: "a secret of at least thirty-two characters" },

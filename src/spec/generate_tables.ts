@@ -60,17 +60,19 @@ export function renderOperations(metas: readonly OperationMeta[], date: string):
   }} from "../operation_meta.ts";\n\n`;
   out += doc(
     "The compatibility date of the spec these files were generated from.",
-    `import { specCompatibilityDate } from "@esikit/esi";\nspecCompatibilityDate; // ${q(date)}`,
+    `import { specCompatibilityDate } from "@esikit/esi/spec";\nspecCompatibilityDate; // ${
+      q(date)
+    }`,
   );
   out += `export const specCompatibilityDate: ${q(date)} = ${q(date)};\n\n`;
   out += doc(
     'Every ESI operation as `"METHOD /path"`.',
-    `import type { OperationKey } from "@esikit/esi";\nconst key: OperationKey = "GET /markets/{region_id}/orders";`,
+    `import type { OperationKey } from "@esikit/esi/spec";\nconst key: OperationKey = "GET /markets/{region_id}/orders";`,
   );
   out += `export type OperationKey =\n${keys.map((k) => `  | ${q(k)}`).join("\n")};\n\n`;
   out += doc(
     'What the spec says about each operation, by `"METHOD /path"`.',
-    `import { operations } from "@esikit/esi";\noperations["GET /markets/{region_id}/orders"].rateLimit?.group; // "market-order"`,
+    `import { operations } from "@esikit/esi/spec";\noperations["GET /markets/{region_id}/orders"].rateLimit?.group; // "market-order"`,
   );
   out += `export const operations: Readonly<Record<OperationKey, OperationMeta>> = {\n`;
   out += metas.map(renderOperation).join("");
@@ -89,7 +91,7 @@ export function renderOperations(metas: readonly OperationMeta[], date: string):
   out += `export type EsiOperationId = keyof OperationKeysById;\n\n`;
   out += doc(
     'The `"METHOD /path"` of each operationId.',
-    `import { operationKeysById } from "@esikit/esi";\noperationKeysById.GetStatus; // "GET /status"`,
+    `import { operationKeysById } from "@esikit/esi/spec";\noperationKeysById.GetStatus; // "GET /status"`,
   );
   out += `export const operationKeysById: Readonly<OperationKeysById> = {\n`;
   out += byId.map((m) => `  ${m.operationId}: ${q(m.key)},\n`).join("");
@@ -116,22 +118,22 @@ export function renderScopes(spec: Json, metas: readonly OperationMeta[], date: 
     ` * @module\n */\n\n`;
   out += doc(
     "An SSO scope that some ESI operation needs.",
-    `import type { EsiScope } from "@esikit/esi";\nconst scope: EsiScope = "esi-assets.read_assets.v1";`,
+    `import type { EsiScope } from "@esikit/esi/spec";\nconst scope: EsiScope = "esi-assets.read_assets.v1";`,
   );
   out += `export type EsiScope =\n${union(scopes)};\n\n`;
   out += doc(
     "Every SSO scope ESI's spec declares, sorted.",
-    `import { esiScopes } from "@esikit/esi";\nesiScopes.includes("esi-assets.read_assets.v1"); // true`,
+    `import { esiScopes } from "@esikit/esi/spec";\nesiScopes.includes("esi-assets.read_assets.v1"); // true`,
   );
   out += `export const esiScopes: readonly EsiScope[] = [\n${list(scopes)}];\n\n`;
   out += doc(
     "An in-game corporation role that some ESI operation needs.",
-    `import type { EsiRole } from "@esikit/esi";\nconst role: EsiRole = "Director";`,
+    `import type { EsiRole } from "@esikit/esi/spec";\nconst role: EsiRole = "Director";`,
   );
   out += `export type EsiRole =\n${union(roles)};\n\n`;
   out += doc(
     "Every corporation role ESI's operations name, sorted.",
-    `import { esiRoles } from "@esikit/esi";\nesiRoles.includes("Director"); // true`,
+    `import { esiRoles } from "@esikit/esi/spec";\nesiRoles.includes("Director"); // true`,
   );
   out += `export const esiRoles: readonly EsiRole[] = [\n${list(roles)}];\n`;
   return out;

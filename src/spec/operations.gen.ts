@@ -25,7 +25,7 @@ export type {
  *
  * @example
  * ```ts
- * import { specCompatibilityDate } from "@esikit/esi";
+ * import { specCompatibilityDate } from "@esikit/esi/spec";
  * specCompatibilityDate; // "2026-07-17"
  * ```
  */
@@ -36,7 +36,7 @@ export const specCompatibilityDate: "2026-07-17" = "2026-07-17";
  *
  * @example
  * ```ts
- * import type { OperationKey } from "@esikit/esi";
+ * import type { OperationKey } from "@esikit/esi/spec";
  * const key: OperationKey = "GET /markets/{region_id}/orders";
  * ```
  */
@@ -266,7 +266,7 @@ export type OperationKey =
  *
  * @example
  * ```ts
- * import { operations } from "@esikit/esi";
+ * import { operations } from "@esikit/esi/spec";
  * operations["GET /markets/{region_id}/orders"].rateLimit?.group; // "market-order"
  * ```
  */
@@ -4409,7 +4409,7 @@ export type EsiOperationId = keyof OperationKeysById;
  *
  * @example
  * ```ts
- * import { operationKeysById } from "@esikit/esi";
+ * import { operationKeysById } from "@esikit/esi/spec";
  * operationKeysById.GetStatus; // "GET /status"
  * ```
  */

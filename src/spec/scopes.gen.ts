@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { EsiScope } from "@esikit/esi";
+ * import type { EsiScope } from "@esikit/esi/spec";
  * const scope: EsiScope = "esi-assets.read_assets.v1";
  * ```
  */
@@ -91,7 +91,7 @@ export type EsiScope =
  *
  * @example
  * ```ts
- * import { esiScopes } from "@esikit/esi";
+ * import { esiScopes } from "@esikit/esi/spec";
  * esiScopes.includes("esi-assets.read_assets.v1"); // true
  * ```
  */
@@ -173,7 +173,7 @@ export const esiScopes: readonly EsiScope[] = [
  *
  * @example
  * ```ts
- * import type { EsiRole } from "@esikit/esi";
+ * import type { EsiRole } from "@esikit/esi/spec";
  * const role: EsiRole = "Director";
  * ```
  */
@@ -191,7 +191,7 @@ export type EsiRole =
  *
  * @example
  * ```ts
- * import { esiRoles } from "@esikit/esi";
+ * import { esiRoles } from "@esikit/esi/spec";
  * esiRoles.includes("Director"); // true
  * ```
  */

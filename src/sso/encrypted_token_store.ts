@@ -17,7 +17,7 @@ import type { StoredToken, TokenStore } from "./token_store.ts";
  *
  * @example
  * ```ts
- * import type { StringStore } from "@esikit/esi";
+ * import type { StringStore } from "@esikit/esi/sso";
  *
  * const map = new Map<string, string>();
  * const strings: StringStore = {
@@ -96,7 +96,7 @@ function isStoredToken(value: unknown, characterId: number): value is StoredToke
  *
  * @example
  * ```ts
- * import { EncryptedTokenStore, TokenManager } from "@esikit/esi";
+ * import { EncryptedTokenStore, TokenManager } from "@esikit/esi/sso";
  *
  * const key = crypto.getRandomValues(new Uint8Array(32)); // in production: from a secret
  * const store = new EncryptedTokenStore({ key });

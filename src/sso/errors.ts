@@ -31,7 +31,7 @@ export interface EsiSsoErrorInit {
  *
  * @example Telling a spent authorization code apart
  * ```ts
- * import { EsiSsoError } from "@esikit/esi";
+ * import { EsiSsoError } from "@esikit/esi/sso";
  *
  * const err = new EsiSsoError("Cannot exchange the code: invalid_grant", {
  *   operation: "exchange",
@@ -104,7 +104,7 @@ export type TokenInvalidReason =
  *
  * @example
  * ```ts
- * import { EsiTokenInvalidError } from "@esikit/esi";
+ * import { EsiTokenInvalidError } from "@esikit/esi/sso";
  *
  * const err = new EsiTokenInvalidError("expired", 'Cannot verify the access token: "exp" has passed');
  * err.code; // "ERR_TOKEN_INVALID"
@@ -136,7 +136,7 @@ export class EsiTokenInvalidError extends EsiError {
  *
  * @example
  * ```ts
- * import { EsiTokenRevokedError } from "@esikit/esi";
+ * import { EsiTokenRevokedError } from "@esikit/esi/sso";
  *
  * const err = new EsiTokenRevokedError(2112625428);
  * err.code; // "ERR_TOKEN_REVOKED"
@@ -171,7 +171,7 @@ export class EsiTokenRevokedError extends EsiError {
  *
  * @example
  * ```ts
- * import { EsiTokenStoreError } from "@esikit/esi";
+ * import { EsiTokenStoreError } from "@esikit/esi/sso";
  *
  * const err = new EsiTokenStoreError(2112625428, "the data is not authentic");
  * err.code; // "ERR_STORE"

@@ -126,7 +126,7 @@ export interface RefreshOptions {
  *
  * @example Login with PKCE, then verification
  * ```ts
- * import { EveSso } from "@esikit/esi";
+ * import { EveSso } from "@esikit/esi/sso";
  *
  * const sso = new EveSso({
  *   clientId: "my-client-id",
@@ -200,7 +200,7 @@ export class EveSso {
    * @throws {EsiSsoError} It cannot be fetched or read.
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * await sso.metadata().then((m) => m.tokenEndpoint, () => "offline");
    * ```
@@ -218,7 +218,7 @@ export class EveSso {
    * @throws {EsiSsoError} The metadata cannot be fetched.
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * const login = await sso.authorize({ scopes: ["esi-assets.read_assets.v1"] }).catch(() => undefined);
    * ```
@@ -252,7 +252,7 @@ export class EveSso {
    * @throws {EsiSsoError} The SSO refused (`oauthError`, e.g. `"invalid_grant"` for a spent code).
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * await sso.exchangeCode("code-from-callback", { codeVerifier: "kept-verifier" }).catch((e) => e.code);
    * ```
@@ -283,7 +283,7 @@ export class EveSso {
    * @throws {EsiSsoError} The SSO refused; `oauthError === "invalid_grant"` means the grant is gone.
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * await sso.refresh("stored-refresh-token").catch((e) => e.oauthError);
    * ```
@@ -311,7 +311,7 @@ export class EveSso {
    * @throws {EsiSsoError} The SSO refused, or has no revocation endpoint.
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * await sso.revoke("stored-refresh-token").catch((e) => e.code);
    * ```
@@ -345,7 +345,7 @@ export class EveSso {
    * @throws {EsiSsoError} The metadata or the JWKS cannot be fetched.
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
    * await sso.verifyAccessToken("eyJ...").catch((e) => e.code);
    * ```

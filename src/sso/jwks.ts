@@ -24,7 +24,7 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly ["RS256", "ES256"] = ["RS256", "E
  *
  * @example
  * ```ts
- * import type { JsonWebKeySet } from "@esikit/esi";
+ * import type { JsonWebKeySet } from "@esikit/esi/sso";
  * const empty: JsonWebKeySet = { keys: [], SkipUnresolvedJsonWebKeys: true };
  * ```
  */
@@ -48,7 +48,7 @@ export interface KeySelector {
  *
  * @example A resolver over a fixed key set
  * ```ts
- * import { localKeyResolver, type JwksKeyResolver } from "@esikit/esi";
+ * import { localKeyResolver, type JwksKeyResolver } from "@esikit/esi/sso";
  * const resolver: JwksKeyResolver = localKeyResolver({ keys: [] });
  * ```
  */
@@ -141,7 +141,7 @@ const resolvers = new WeakMap<JsonWebKeySet, JwksKeyResolver>();
  * @returns The resolver (one per set object, reused).
  * @example
  * ```ts
- * import { localKeyResolver, verifyAccessToken } from "@esikit/esi";
+ * import { localKeyResolver, verifyAccessToken } from "@esikit/esi/sso";
  *
  * const jwks = { keys: [] }; // e.g. read from https://login.eveonline.com/oauth/jwks
  * const keys = localKeyResolver(jwks);
@@ -212,7 +212,8 @@ export interface JwksCacheOptions {
  *
  * @example Verifying tokens with a JWKS shared through a cache store
  * ```ts
- * import { JwksCache, MemoryCache, verifyAccessToken } from "@esikit/esi";
+ * import { MemoryCache } from "@esikit/esi";
+ * import { JwksCache, verifyAccessToken } from "@esikit/esi/sso";
  *
  * const keys = new JwksCache({
  *   jwksUri: "https://login.eveonline.com/oauth/jwks",

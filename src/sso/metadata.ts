@@ -19,7 +19,7 @@ export const EVE_SSO_METADATA_URL =
  *
  * @example
  * ```ts
- * import type { SsoMetadata } from "@esikit/esi";
+ * import type { SsoMetadata } from "@esikit/esi/sso";
  *
  * const eve: SsoMetadata = {
  *   issuer: "https://login.eveonline.com",

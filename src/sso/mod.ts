@@ -20,3 +20,8 @@ export * from "./token_manager.ts";
 export type { AccessTokenSource, TokenIdentity } from "./token_source.ts";
 export * from "./token_store.ts";
 export * from "./verify.ts";
+// Types the SSO's own signatures name, so this entry point documents them whole.
+export type { CacheEntry, CacheStore } from "../cache/store.ts";
+export type { Clock } from "../clock.ts";
+export { EsiError, type EsiErrorCode } from "../errors/base.ts";
+export type { Hook, TokenRefreshEvent } from "../observe/hooks.ts";

@@ -13,7 +13,7 @@ import { base64url } from "jose";
  *
  * @example
  * ```ts
- * import { createPkcePair, type PkcePair } from "@esikit/esi";
+ * import { createPkcePair, type PkcePair } from "@esikit/esi/sso";
  * const pair: PkcePair = await createPkcePair();
  * pair.verifier.length; // 43
  * ```
@@ -31,7 +31,7 @@ export interface PkcePair {
  * @returns A verifier of 32 random bytes and its S256 challenge.
  * @example
  * ```ts
- * import { createPkcePair } from "@esikit/esi";
+ * import { createPkcePair } from "@esikit/esi/sso";
  * const { verifier, challenge } = await createPkcePair();
  * verifier !== challenge; // true
  * ```
@@ -48,7 +48,7 @@ export async function createPkcePair(): Promise<PkcePair> {
  * @returns `base64url(SHA-256(verifier))`, unpadded.
  * @example
  * ```ts
- * import { pkceChallenge } from "@esikit/esi";
+ * import { pkceChallenge } from "@esikit/esi/sso";
  * // The example of RFC 7636, appendix B.
  * await pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
  * // "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -68,7 +68,7 @@ export async function pkceChallenge(verifier: string): Promise<string> {
  * @default bytes 32
  * @example
  * ```ts
- * import { randomToken } from "@esikit/esi";
+ * import { randomToken } from "@esikit/esi/sso";
  * randomToken(16).length; // 22
  * ```
  */

@@ -14,7 +14,7 @@ import { parseJsonObject, type SsoAnswer, type SsoHttp, ssoRequest } from "./req
  *
  * @example
  * ```ts
- * import type { TokenResponse } from "@esikit/esi";
+ * import type { TokenResponse } from "@esikit/esi/sso";
  *
  * const tokens: TokenResponse = {
  *   accessToken: "eyJ...",

@@ -27,7 +27,7 @@ import type { VerifiedAccessToken } from "./verify.ts";
  *
  * @example
  * ```ts
- * import { EveSso, type TokenManagerSso } from "@esikit/esi";
+ * import { EveSso, type TokenManagerSso } from "@esikit/esi/sso";
  * const sso: TokenManagerSso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
  * ```
  */
@@ -91,7 +91,7 @@ export interface AccessTokenOptions {
  *
  * @example Login callback, then a token source for the client
  * ```ts
- * import { EveSso, TokenManager } from "@esikit/esi";
+ * import { EveSso, TokenManager } from "@esikit/esi/sso";
  *
  * const sso = new EveSso({ clientId: "id", redirectUri: "https://app.example.com/cb" });
  * const tokens = new TokenManager({

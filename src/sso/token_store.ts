@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { StoredToken } from "@esikit/esi";
+ * import type { StoredToken } from "@esikit/esi/sso";
  *
  * const record: StoredToken = {
  *   characterId: 2112625428,
@@ -46,7 +46,7 @@ export interface StoredToken {
  *
  * @example A store over a key-value database (Deno KV has this shape)
  * ```ts ignore
- * import type { StoredToken, TokenStore } from "@esikit/esi";
+ * import type { StoredToken, TokenStore } from "@esikit/esi/sso";
  *
  * interface Kv {
  *   get<T>(key: unknown[]): Promise<{ value: T | null }>;
@@ -91,7 +91,7 @@ export interface TokenStore {
  *
  * @example
  * ```ts
- * import { MemoryTokenStore } from "@esikit/esi";
+ * import { MemoryTokenStore } from "@esikit/esi/sso";
  *
  * const store = new MemoryTokenStore();
  * await store.get(2112625428); // undefined

@@ -43,7 +43,7 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
  *
  * @example
  * ```ts
- * import type { VerifiedAccessToken } from "@esikit/esi";
+ * import type { VerifiedAccessToken } from "@esikit/esi/sso";
  *
  * function greet(token: VerifiedAccessToken): string {
  *   return `Hello ${token.name} (${token.characterId})`;
@@ -212,7 +212,7 @@ function optionalString(value: unknown): string | undefined {
  * @throws {EsiSsoError} The JWKS cannot be fetched.
  * @example
  * ```ts
- * import { JwksCache, verifyAccessToken } from "@esikit/esi";
+ * import { JwksCache, verifyAccessToken } from "@esikit/esi/sso";
  *
  * const keys = new JwksCache({ jwksUri: "https://login.eveonline.com/oauth/jwks" });
  * try {

@@ -59,7 +59,7 @@ const IN_PROCESS = "http://sso.simulator";
  *
  * @example Log in, refresh, and verify against the simulator
  * ```ts
- * import { EveSso } from "@esikit/esi";
+ * import { EveSso } from "@esikit/esi/sso";
  * import { SsoSimulator } from "@esikit/esi/testing";
  * import { serve } from "@esikit/esi/testing/deno";
  *
@@ -312,7 +312,7 @@ export class SsoSimulator implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { EveSso } from "@esikit/esi";
+   * import { EveSso } from "@esikit/esi/sso";
    * import { SsoSimulator } from "@esikit/esi/testing";
    * const sim = await SsoSimulator.create({ clients: [{ clientId: "app", redirectUris: ["http://localhost/cb"] }] });
    * const sso = new EveSso({ clientId: "app", redirectUri: "http://localhost/cb", metadataUrl: sim.metadataUrl, fetch: sim.fetch });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Flights } from "../../mod.ts";
+import { Flights } from "../../src/http/flights.ts";
 
 Deno.test("identical concurrent runs share one piece of work", async () => {
   const flights = new Flights<number>();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFreshness } from "../../mod.ts";
+import { readFreshness } from "../../src/cache/freshness.ts";
 
 const now = Date.UTC(2026, 6, 17, 12);
 const h = (init: Record<string, string>) => new Headers(init);

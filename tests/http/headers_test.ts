@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertValidHeaders, EsiRequestError } from "../../mod.ts";
+import { EsiRequestError } from "../../mod.ts";
+import { assertValidHeaders } from "../../src/http/headers.ts";
 
 Deno.test("assertValidHeaders accepts ordinary headers", () => {
   assertValidHeaders({ "X-Tenant": "tranquility", "If-None-Match": '"abc"' });

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { coerceQuery, matchRoute, operations, validateParams } from "../../mod.ts";
+import { matchRoute } from "../../src/http/match.ts";
+import { coerceQuery } from "../../src/http/query.ts";
+import { validateParams } from "../../src/http/validate.ts";
+import { operations } from "../../src/spec/operations.gen.ts";
 
 Deno.test("matchRoute: concrete paths to the spec's operations", async (t) => {
   await t.step("parameters are decoded and named", () => {

@@ -4,7 +4,7 @@ import {
   defaultRetryPolicy,
   parseRetryAfter,
   resolveRetryPolicy,
-} from "../../mod.ts";
+} from "../../src/http/retry.ts";
 
 Deno.test("the default policy retries ESI's transient statuses on idempotent methods", () => {
   assert.deepEqual([...defaultRetryPolicy.statuses], [502, 503, 504]);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { buildQuery, EsiRequestError, fillPath, redactUrl } from "../../mod.ts";
+import { EsiRequestError } from "../../mod.ts";
+import { buildQuery, fillPath, redactUrl } from "../../src/http/url.ts";
 
 Deno.test("fillPath fills and URL-encodes path parameters", () => {
   assert.equal(

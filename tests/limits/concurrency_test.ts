@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConcurrencyGate } from "../../mod.ts";
+import { ConcurrencyGate } from "../../src/limits/concurrency.ts";
 
 Deno.test("the gate holds at most its limit and hands places on in arrival order", async () => {
   const gate = new ConcurrencyGate(2);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ErrorBudget, ErrorLimitGuard, mergeBudgets } from "../../mod.ts";
+import type { ErrorBudget } from "../../mod.ts";
+import { ErrorLimitGuard, mergeBudgets } from "../../src/limits/error_limit.ts";
 
 const now = Date.UTC(2026, 6, 17, 12);
 const headers = (remain: number, reset: number) =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Limits, parseRateLimit, RateLimitBucket, tokenCost } from "../../mod.ts";
+import { Limits } from "../../mod.ts";
+import { parseRateLimit, RateLimitBucket, tokenCost } from "../../src/limits/rate_limit.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 
 const now = Date.UTC(2026, 6, 17, 12);

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  type LimitWaitEvent,
-  type Progress,
-  type ResponseEvent,
-  systemClock,
-  trackProgress,
-} from "../../mod.ts";
+import type { LimitWaitEvent, Progress, ResponseEvent } from "../../mod.ts";
+import { systemClock } from "../../src/clock.ts";
+import { trackProgress } from "../../src/observe/progress.ts";
 import { SsoSimulator } from "../../src/testing/mod.ts";
 import { withEsi } from "../support/esi.ts";
 

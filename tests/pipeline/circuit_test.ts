@@ -3,13 +3,9 @@
  * fast; one probe at a time learns when it is back.
  */
 import assert from "node:assert/strict";
-import {
-  CircuitBreaker,
-  type CircuitEvent,
-  EsiCircuitOpenError,
-  EsiMetrics,
-  mergeHooks,
-} from "../../mod.ts";
+import { type CircuitEvent, EsiCircuitOpenError } from "../../mod.ts";
+import { CircuitBreaker } from "../../src/limits/circuit.ts";
+import { EsiMetrics, mergeHooks } from "../../src/observe/metrics.ts";
 import { withEsi } from "../support/esi.ts";
 
 const ids = Array.from({ length: 60 }, (_, i) => ({ path: { type_id: 700_000 + i } }));

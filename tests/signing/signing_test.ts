@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  canonicalString,
-  EsiClient,
-  EsiRequestError,
-  hmacKey,
-  sha256Hex,
-  signatureHeaders,
-  verifySignature,
-} from "../../mod.ts";
+import { EsiClient, EsiRequestError } from "../../mod.ts";
+import { sha256Hex } from "../../src/digest.ts";
+import { canonicalString, hmacKey } from "../../src/signing/canonical.ts";
+import { signatureHeaders } from "../../src/signing/sign.ts";
+import { verifySignature } from "../../src/signing/verify.ts";
 
 const secret = "a secret of at least thirty-two characters";
 
