@@ -36,6 +36,7 @@ import "../pipeline/admission_test.ts";
 import "../pipeline/call_options_test.ts";
 import "../pipeline/circuit_test.ts";
 import "../pipeline/validation_test.ts";
+import "../pipeline/walks_test.ts";
 import "../signing/signing_test.ts";
 import "../sso/eve_sso_test.ts";
 import "../sso/interop_test.ts";
