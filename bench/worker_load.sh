@@ -1,70 +1,140 @@
 #!/usr/bin/env bash
 # Load test of the gateway's Deno entry on loopback (not a test; prints figures).
 #
-# Cache-hit throughput of /esi/<path> against a bare Hono route, in the same
-# run, with wrk: each target for $DURATION with $THREADS threads and
-# $CONNECTIONS connections. A second bare route answers with the very headers
-# and body of an /esi/status hit (cloned, as the gateway does): what a hit's
-# headers alone cost, whatever the gateway does besides. The gateway runs as `deno task start` does (Deno
-# KV cache, embedded limiter on Deno KV, one JSON log line per request, to
-# /dev/null here), in front of the ESI simulator; the limit is raised so the
-# limiter counts every request but never refuses one.
+# Every target in one run, with wrk: each for $DURATION with $THREADS threads
+# and $CONNECTIONS connections, $ROUNDS rounds, then a table of each target's
+# range and its ratio to bare Hono. With 2 CPUs or more, every server is pinned
+# to CPU 0 and wrk to CPU 1 (taskset), so that they do not take turns.
 #
-#   bench/worker_load.sh                       # 10 s, 2 threads, 50 connections
-#   DURATION=5s CONNECTIONS=20 bench/worker_load.sh
+#   bare-hono               a bare Hono route answering c.json({ ok: true })
+#   bare-hono-hit-headers   a bare Hono route answering a clone of an /esi/status
+#                           hit's headers and body (cloned, as the gateway does):
+#                           what a hit's headers alone cost
+#   gateway-healthz         /healthz (all global middleware)
+#   esi-status-hit          /esi/status from the cache
+#   esi-status-304          the same with the hit's ETag in If-None-Match
+#   esi-orders-hit          a 234 KB market page from the cache
+#   nginx-status-hit        nginx proxy_cache (bench/nginx_cache.conf: a log line,
+#   nginx-status-304        limit_req, 6 added headers) in front of the same
+#   nginx-orders-hit        simulator, one worker
+#   upstream-miss           the simulator alone, a path never asked before each time
+#   esi-miss                the gateway, the same: each request goes to the simulator
 #
-# Needs wrk (Debian: apt-get update && apt-get install -y wrk).
+# The gateway runs as `deno task start` does (Deno KV, here in memory, the
+# embedded limiter on Deno KV, one JSON log line per request, to /dev/null)
+# in front of the ESI simulator in a process of its own; the limit is raised
+# so the limiter counts every request but never refuses one. For the misses
+# the simulator answers /universe/types/{id} with `no-cache`, and
+# bench/unique_path.lua asks for a new id with every request, over
+# $MISS_CONNECTIONS connections (one caller's share of the upstream slots). The gateway's
+# CPU time per miss is read from /proc/<pid>/stat around the esi-miss run.
+#
+#   bench/worker_load.sh                           # 10 s, 2 threads, 50 connections, 3 rounds
+#   DURATION=5s CONNECTIONS=20 ROUNDS=1 bench/worker_load.sh
+#
+# Needs wrk and nginx (Debian: apt-get update && apt-get install -y wrk nginx-light).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
+ROUNDS=${ROUNDS:-3}
+# A caller may have 5 calls to ESI in flight (its share of the 20 upstream slots); more
+# connections would measure its 429s, not the misses.
+MISS_CONNECTIONS=${MISS_CONNECTIONS:-5}
 
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
+for tool in wrk nginx; do
+  command -v $tool >/dev/null ||
+    { echo "$tool is missing: apt-get update && apt-get install -y wrk nginx-light" >&2; exit 1; }
+done
+SERVER_CPU=() WRK_CPU=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  SERVER_CPU=(taskset -c 0) WRK_CPU=(taskset -c 1)
+fi
 
 free_port() {
   deno eval 'const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); console.log(l.addr.port); l.close();'
 }
 GW_PORT=$(free_port)
 BARE_PORT=$(free_port)
+SIM_PORT=$(free_port)
+NGINX_PORT=$(free_port)
+WORK=$(mktemp -d /tmp/esikit_load.XXXXXX)
+chmod 755 "$WORK" # nginx's worker may run as nobody
 
-ESIKIT_UPSTREAM=simulator PORT=$GW_PORT HOST=127.0.0.1 DENO_KV_PATH=:memory: \
+"${SERVER_CPU[@]}" deno eval "
+  import { EsiSimulator } from './src/testing/mod.ts';
+  import { serve } from './src/testing/deno.ts';
+  const sim = new EsiSimulator();
+  // Never cached: a miss on every request, whatever asks.
+  sim.route('GET /universe/types/{type_id}', {
+    cacheAge: 0,
+    body: (ctx) => ({ type_id: Number(ctx.params.type_id), name: 'Type', published: true, group_id: 18 }),
+  });
+  await serve(sim, { port: $SIM_PORT });
+" >/dev/null 2>&1 &
+SIM_PID=$!
+ESI_BASE_URL="http://127.0.0.1:$SIM_PORT" PORT=$GW_PORT HOST=127.0.0.1 DENO_KV_PATH=:memory: \
   RATE_LIMIT=1000000000 RATE_LIMIT_WINDOW="60 s" \
-  deno run -A worker/deno.ts >/dev/null 2>&1 &
+  "${SERVER_CPU[@]}" deno run -A worker/deno.ts >/dev/null 2>&1 &
 GW_PID=$!
-deno eval "
+"${SERVER_CPU[@]}" deno eval "
   import { Hono } from 'hono';
   const app = new Hono();
   app.get('/', (c) => c.json({ ok: true }));
   Deno.serve({ hostname: '127.0.0.1', port: $BARE_PORT, onListen() {} }, app.fetch);
 " >/dev/null 2>&1 &
 BARE_PID=$!
+mkdir -p "$WORK/nginx"
+sed -e "s|__DIR__|$WORK/nginx|g" -e "s|__PORT__|$NGINX_PORT|g" -e "s|__UPSTREAM__|127.0.0.1:$SIM_PORT|g" \
+  bench/nginx_cache.conf >"$WORK/nginx/nginx.conf"
+chmod -R a+rwX "$WORK/nginx"
+"${SERVER_CPU[@]}" nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
 HEADERS_PID=
-trap 'kill $GW_PID $BARE_PID $HEADERS_PID 2>/dev/null || true; wait $GW_PID $BARE_PID $HEADERS_PID 2>/dev/null || true' EXIT
+trap 'kill $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID 2>/dev/null || true
+  wait $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-for url in "http://127.0.0.1:$GW_PORT/healthz" "http://127.0.0.1:$BARE_PORT/"; do
+for url in "http://127.0.0.1:$SIM_PORT/status" "http://127.0.0.1:$GW_PORT/healthz" \
+  "http://127.0.0.1:$BARE_PORT/" "http://127.0.0.1:$NGINX_PORT/esi/status"; do
   for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "$url" 2>/dev/null && break
     sleep 0.1
   done
 done
 
+header() { # the value of header $1 in the response headers on stdin
+  tr -d '\r' | awk -F': ' -v h="$1" 'tolower($1)==h{print $2}'
+}
 ORDERS="/esi/markets/10000002/orders?order_type=all&type_id=34"
-# Warm the cache: the first call of each goes to the simulator, the rest are hits.
+# Warm the caches: the first call of each goes to the simulator, the rest are hits.
 for path in /esi/status "$ORDERS"; do
-  cache=$(curl -fsS -o /dev/null -D - "http://127.0.0.1:$GW_PORT$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-esikit-cache"{print $2}')
-  echo "warm-up $path: x-esikit-cache=$cache"
+  for _ in 1 2; do
+    gw=$(curl -fsS -o /dev/null -D - "http://127.0.0.1:$GW_PORT$path" | header x-esikit-cache)
+    ng=$(curl -fsS -o /dev/null -D - "http://127.0.0.1:$NGINX_PORT$path" | header x-cache-status)
+  done
+  echo "warm-up $path: gateway x-esikit-cache=$gw, nginx x-cache-status=$ng"
+done
+ETAG=$(curl -fsS -o /dev/null -D - "http://127.0.0.1:$GW_PORT/esi/status" | header etag)
+NGINX_ETAG=$(curl -fsS -o /dev/null -D - "http://127.0.0.1:$NGINX_PORT/esi/status" | header etag)
+for target in "$GW_PORT $ETAG" "$NGINX_PORT $NGINX_ETAG"; do
+  read -r port etag <<<"$target"
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "http://127.0.0.1:$port/esi/status")
+  echo "If-None-Match $etag on port $port: $code"
+done
+for base in "http://127.0.0.1:$SIM_PORT" "http://127.0.0.1:$GW_PORT/esi"; do
+  echo "miss $base: $(curl -fsS -o /dev/null -D - "$base/universe/types/7" | header cache-control)"
 done
 
 # The bare route with a hit's headers: everything but what the server adds itself.
-HIT_HEADERS=$(curl -fsS -o /tmp/esikit_hit_body -D - "http://127.0.0.1:$GW_PORT/esi/status" | tr -d '\r' |
+HIT_HEADERS=$(curl -fsS -o "$WORK/hit_body" -D - "http://127.0.0.1:$GW_PORT/esi/status" | tr -d '\r' |
   awk -F': ' 'NR > 1 && NF == 2 && tolower($1) != "date" && tolower($1) != "content-length" { printf "%s\t%s\n", $1, $2 }')
 HEADERS_PORT=$(free_port)
-HIT_HEADERS=$HIT_HEADERS deno eval "
+HIT_HEADERS=$HIT_HEADERS "${SERVER_CPU[@]}" deno eval "
   import { Hono } from 'hono';
   const headers = Deno.env.get('HIT_HEADERS')!.trim().split('\\n').map((l) => l.split('\\t'));
-  const hit = new Response(Deno.readFileSync('/tmp/esikit_hit_body'), { headers });
+  const hit = new Response(Deno.readFileSync('$WORK/hit_body'), { headers });
   const app = new Hono();
   app.get('/', () => hit.clone());
   Deno.serve({ hostname: '127.0.0.1', port: $HEADERS_PORT, onListen() {} }, app.fetch);
@@ -76,28 +146,64 @@ for _ in $(seq 1 100); do
 done
 echo "a hit carries $(grep -c . <<<"$HIT_HEADERS") headers besides date and content-length"
 
-run() {
+cpu_ticks() { # user + system CPU time of process $1, in clock ticks
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+run() { # name url [wrk options...]: one wrk run, a line, and its req/s kept per round
   local name=$1 url=$2
-  local out rps lat
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
+  shift 2
+  local out rps lat errors
+  out=$("${WRK_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" "$@")
   rps=$(awk '/^Requests\/sec/{print $2}' <<<"$out")
   lat=$(awk '$1=="99%"{print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/{$1=$1; print}' <<<"$out" | paste -sd';' -)
-  printf '%-44s %12s req/s   p99 %8s   %s\n' "$name" "$rps" "$lat" "${errors:-}"
-  echo "$rps"  >"/tmp/esikit_wrk_$name"
+  printf '%-24s %12s req/s   p99 %8s   %s\n' "$name" "$rps" "$lat" "${errors:-}"
+  echo "$rps" >>"$WORK/rps_$name"
+  REQUESTS=$(awk '/requests in/{print $1}' <<<"$out")
+  [ "${REQUESTS:-0}" -gt 0 ] || REQUESTS=1 # per-request figures of a run that failed
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, $(nproc) CPUs, $(deno --version | head -1)"
-run bare-hono "http://127.0.0.1:$BARE_PORT/"
-run bare-hono-hit-headers "http://127.0.0.1:$HEADERS_PORT/"
-run gateway-healthz "http://127.0.0.1:$GW_PORT/healthz"
-run esi-status-hit "http://127.0.0.1:$GW_PORT/esi/status"
-run esi-orders-hit "http://127.0.0.1:$GW_PORT$ORDERS"
+SIM="http://127.0.0.1:$SIM_PORT"
+GW="http://127.0.0.1:$GW_PORT"
+NG="http://127.0.0.1:$NGINX_PORT"
+TARGETS=(bare-hono bare-hono-hit-headers gateway-healthz esi-status-hit esi-status-304
+  esi-orders-hit nginx-status-hit nginx-status-304 nginx-orders-hit upstream-miss esi-miss)
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, loopback, $(nproc) CPUs," \
+  "${SERVER_CPU[*]:-unpinned} servers, $(deno --version | head -1), $(nginx -v 2>&1)"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round"
+  run bare-hono "http://127.0.0.1:$BARE_PORT/"
+  run bare-hono-hit-headers "http://127.0.0.1:$HEADERS_PORT/"
+  run gateway-healthz "$GW/healthz"
+  run esi-status-hit "$GW/esi/status"
+  run esi-status-304 "$GW/esi/status" -H "If-None-Match: $ETAG"
+  run esi-orders-hit "$GW$ORDERS"
+  run nginx-status-hit "$NG/esi/status"
+  run nginx-status-304 "$NG/esi/status" -H "If-None-Match: $NGINX_ETAG"
+  run nginx-orders-hit "$NG$ORDERS"
+  sim_before=$(cpu_ticks $SIM_PID)
+  run upstream-miss "$SIM/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- "/universe/types/"
+  sim_ticks=$(($(cpu_ticks $SIM_PID) - sim_before))
+  echo "  simulator CPU per request: $((sim_ticks * TICK_US / REQUESTS)) µs"
+  gw_before=$(cpu_ticks $GW_PID)
+  sim_before=$(cpu_ticks $SIM_PID)
+  run esi-miss "$GW/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- "/esi/universe/types/"
+  gw_ticks=$(($(cpu_ticks $GW_PID) - gw_before))
+  sim_ticks=$(($(cpu_ticks $SIM_PID) - sim_before))
+  echo "  per miss: gateway CPU $((gw_ticks * TICK_US / REQUESTS)) µs," \
+    "simulator CPU $((sim_ticks * TICK_US / REQUESTS)) µs"
+  echo "$((gw_ticks * TICK_US / REQUESTS))" >>"$WORK/miss_cpu"
+done
 
-bare=$(cat /tmp/esikit_wrk_bare-hono)
-hit=$(cat /tmp/esikit_wrk_esi-status-hit)
-floor=$(cat /tmp/esikit_wrk_bare-hono-hit-headers)
-awk -v h="$hit" -v b="$bare" -v f="$floor" 'BEGIN {
-  printf "cache-hit /esi/status vs bare Hono: %.0f%% (bare Hono with a hit'"'"'s headers: %.0f%%)\n", 100 * h / b, 100 * f / b
-}'
-rm -f /tmp/esikit_wrk_* /tmp/esikit_hit_body
+echo
+echo "| target | req/s (min–max of $ROUNDS) | vs bare Hono |"
+echo "| --- | --- | --- |"
+bare=$(sort -n "$WORK/rps_bare-hono" | awk '{ s += $1 } END { print s / NR }')
+for name in "${TARGETS[@]}"; do
+  sort -n "$WORK/rps_$name" | awk -v n="$name" -v b="$bare" '
+    NR == 1 { min = $1 } { max = $1; s += $1 }
+    END { printf "| %s | %.0f–%.0f | %.2f |\n", n, min, max, s / NR / b }'
+done
+echo "gateway CPU per miss (µs, each round): $(paste -sd' ' "$WORK/miss_cpu")"
