@@ -56,14 +56,16 @@ export interface ShareRefusal {
  * ```ts
  * import { CallerShare } from "./caller_share.ts";
  * const share = new CallerShare({ errorBudget: 1 });
- * share.check("ip:1"); // undefined: let through
+ * share.check("ip:1", "GET /status"); // undefined: let through
  * share.error("ip:1");
- * share.check("ip:1")?.retryAfter; // 60
+ * share.check("ip:1", "GET /status")?.retryAfter; // 60
  * ```
  */
 export class CallerShare {
   readonly #errors = new Map<string, { start: number; count: number }>();
-  readonly #inFlight = new Map<string, number>();
+  // Per caller, its distinct calls in flight and how many requests wait on each:
+  // identical calls coalesce into one upstream request, so they share one slot.
+  readonly #inFlight = new Map<string, Map<string, number>>();
   readonly #budget: number;
   readonly #windowMs: number;
   readonly #maxInFlight: number;
@@ -84,12 +86,13 @@ export class CallerShare {
   }
 
   /**
-   * Whether the caller may send another call upstream now.
+   * Whether the caller may send this call upstream now.
    *
    * @param caller The caller's id.
+   * @param call What makes two calls identical (they share one upstream request, and one slot).
    * @returns Why not, or `undefined`.
    */
-  check(caller: string): ShareRefusal | undefined {
+  check(caller: string, call: string): ShareRefusal | undefined {
     const now = this.#clock.now();
     const window = this.#errors.get(caller);
     if (window && now - window.start < this.#windowMs && window.count >= this.#budget) {
@@ -99,7 +102,8 @@ export class CallerShare {
         retryAfter: Math.max(1, Math.ceil((window.start + this.#windowMs - now) / 1000)),
       };
     }
-    if ((this.#inFlight.get(caller) ?? 0) >= this.#maxInFlight) {
+    const calls = this.#inFlight.get(caller);
+    if (calls && !calls.has(call) && calls.size >= this.#maxInFlight) {
       return {
         message:
           `Cannot call ESI for this caller: it has ${this.#maxInFlight} calls in flight, its share of the upstream slots`,
@@ -113,17 +117,21 @@ export class CallerShare {
    * Counts a call in flight until the returned function is called.
    *
    * @param caller The caller's id.
+   * @param call What makes two calls identical.
    * @returns Ends the call (call it once).
    */
-  start(caller: string): () => void {
-    this.#inFlight.set(caller, (this.#inFlight.get(caller) ?? 0) + 1);
+  start(caller: string, call: string): () => void {
+    let calls = this.#inFlight.get(caller);
+    if (!calls) this.#inFlight.set(caller, calls = new Map());
+    calls.set(call, (calls.get(call) ?? 0) + 1);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      const left = (this.#inFlight.get(caller) ?? 1) - 1;
-      if (left > 0) this.#inFlight.set(caller, left);
-      else this.#inFlight.delete(caller);
+      const left = (calls.get(call) ?? 1) - 1;
+      if (left > 0) calls.set(call, left);
+      else calls.delete(call);
+      if (calls.size === 0 && this.#inFlight.get(caller) === calls) this.#inFlight.delete(caller);
     };
   }
 

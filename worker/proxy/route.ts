@@ -219,13 +219,15 @@ export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
       c.get("log").cache = "refusal";
       return c.body(refused.body, refused.status as ContentfulStatusCode, refused.headers);
     }
-    const overShare = shares.check(caller.id);
+    // Identical calls of one caller coalesce upstream: they share a slot.
+    const call = `${operation.method} ${key}|${all ?? ""}`;
+    const overShare = shares.check(caller.id, call);
     if (overShare) {
       return fail(c, 429, overShare.message, { "Retry-After": String(overShare.retryAfter) });
     }
 
     const deadline = c.get("deadline");
-    const ended = shares.start(caller.id);
+    const ended = shares.start(caller.id, call);
     let res: EsiResponse<Uint8Array>;
     try {
       let client = esi;
