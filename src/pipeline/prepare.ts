@@ -78,6 +78,7 @@ export function prepare(
     timeoutMs: options.timeoutMs ?? config.timeoutMs,
     signal: options.signal,
     hooks: options.hooks,
+    raw: options.raw !== undefined,
   };
 }
 

@@ -150,13 +150,15 @@ async function exchange(
         const stale = decision.preferStale && staleOnError(shared, stored);
         if (stale) return { ...stale, attempts: attempt };
         const { response, body, parsed } = outcome as Extract<Outcome, { response: Response }>;
+        // The checks' parse is kept for a caller that decodes; a raw one (the
+        // gateway) would only hold the tree alive as long as the bytes.
         const upstream: Upstream = {
           status: response.status,
           headers: response.headers,
           body,
           cache: "miss",
           attempts: attempt,
-          parsed,
+          parsed: call.raw ? undefined : parsed,
         };
         if (key && response.status === 200) await store(shared, key, upstream);
         return upstream;

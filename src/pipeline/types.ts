@@ -55,6 +55,8 @@ export interface Call extends CallInfo {
   cacheable: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The first caller reads the body raw: the checks' parse is not kept for it. */
+  raw?: boolean;
   /** Hooks of this call alone (a long call's progress counts its waits). */
   hooks?: Pick<Hooks, "limitWait">;
 }
