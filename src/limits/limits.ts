@@ -315,6 +315,9 @@ export class Limits {
         const now = this.#clock.now();
         this.errors.settle(headers, status, now);
         draw.esi?.settle(status, headers, now);
+        // The probe was answered: with ESI's size (settle took it) or without
+        // one, in which case the spec's stands (a proxy's 5xx tells nothing).
+        if (status > 0 && status < 500) draw.esi?.confirm();
         draw.own?.settle(status, headers, now);
         if (draw.esi?.confirmed && subject.rateLimit) {
           this.#learned.set(subject.rateLimit.group, draw.esi.size);

@@ -187,6 +187,15 @@ export class RateLimitBucket {
     return this.#reserved === 0 && this.#blockedUntil <= now && this.used(now) === 0;
   }
 
+  /**
+   * Takes the size as known: an answer came without ESI's `X-Ratelimit-Limit`
+   * (a proxy, a private ESI), so nothing better will come, and calls must not
+   * go one at a time for ever.
+   */
+  confirm(): void {
+    this.#confirmed = true;
+  }
+
   /** Reserves a call's tokens; {@link RateLimitBucket.settle} gives them back as spent. */
   reserve(): void {
     this.#reserved += this.#reserveCost;

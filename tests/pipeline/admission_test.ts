@@ -127,3 +127,28 @@ Deno.test("calls without a group are throttled to the user's rate", () =>
     assert.ok(esi.clock.now() - started >= 2_000, `${esi.clock.now() - started} ms`);
     assert.equal(sim.stats.requests, 7);
   }, { autoAdvance: true, client: { limits: { throttle: { rate: 3, intervalMs: 1_000 } } } }));
+
+Deno.test("a group whose answers never state its size is probed once, then its calls go together", () => {
+  let inFlight = 0;
+  let most = 0;
+  const clock = new FakeClock({ autoAdvance: true });
+  const esi = new EsiClient({
+    userAgent: "t",
+    clock,
+    timeoutMs: 0,
+    // An answer without X-Ratelimit-* headers (a proxy, a private ESI).
+    fetch: async () => {
+      most = Math.max(most, ++inFlight);
+      await clock.sleep(5);
+      inFlight--;
+      return Response.json([]);
+    },
+  });
+  return Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      esi.get("/markets/{region_id}/orders", {
+        path: { region_id: 10_000_000 + i },
+        query: { order_type: "all" },
+      })),
+  ).then(() => assert.ok(most > 1, `at most ${most} in flight`));
+});
