@@ -128,19 +128,26 @@ export class CircuitBreaker {
    *
    * @param key The route group or route.
    * @param ok Whether ESI answered (below 500); `false` for a 5xx, timeout or
-   *   network error; `undefined` when the call ended with neither (aborted):
-   *   a probe's place goes to the next call.
+   *   network error; `undefined` when the call ended with neither (aborted).
    * @param now The current time, in epoch milliseconds.
+   * @param probe Whether the call was the half-open circuit's probe: only
+   *   the probe's outcome decides between closing and opening again.
    * @returns The state the circuit changed to, or `undefined` when it did not change.
    */
-  settle(key: string, ok: boolean | undefined, now: number): CircuitState | undefined {
+  settle(
+    key: string,
+    ok: boolean | undefined,
+    now: number,
+    probe = false,
+  ): CircuitState | undefined {
     const circuit = this.#circuits.get(key);
     if (ok === undefined) {
-      if (circuit) circuit.probing = false;
+      // An abandoned probe gives its place to the next call.
+      if (circuit && probe) circuit.probing = false;
       return undefined;
     }
     if (ok) {
-      if (!circuit) return undefined;
+      if (!circuit || (circuit.probing && !probe)) return undefined;
       this.#circuits.delete(key);
       return circuit.failures >= this.#failures ? "closed" : undefined;
     }
@@ -150,6 +157,7 @@ export class CircuitBreaker {
     }
     circuit.failures++;
     if (circuit.probing) {
+      if (!probe) return undefined; // a call sent before the circuit opened: the probe decides
       // The probe failed: open again, twice as long.
       circuit.probing = false;
       circuit.openMs = Math.min(this.#maxOpenMs, circuit.openMs * 2);

@@ -257,13 +257,25 @@ export class ErrorLimitGuard {
     this.#budget = this.#budget && this.#budget.resetAt > now
       ? mergeBudgets(this.#budget, seen)
       : seen;
-    this.#store?.save(this.#budget).catch(() => {});
+    this.#share();
   }
 
   #spendUnreported(now: number): void {
     const budget = this.current(now);
     this.#budget = { ...budget, remain: Math.max(0, budget.remain - 1) };
-    this.#store?.save(this.#budget).catch(() => {});
+    this.#share();
+  }
+
+  /** Writes the budget to the store; a store that fails, even synchronously, is ignored. */
+  #share(): void {
+    const store = this.#store;
+    const budget = this.#budget;
+    if (!store || !budget) return;
+    try {
+      store.save(budget).catch(() => {});
+    } catch {
+      // A store that throws at once (not an async one) is a failed save all the same.
+    }
   }
 
   #notify(): void {

@@ -150,7 +150,28 @@ export class Limits {
     this.#policy = options.policy ?? "wait";
     this.#clock = options.clock ?? systemClock;
     this.#groups = options.groups ?? {};
-    this.#throttle = options.throttle;
+    for (const [group, size] of Object.entries(this.#groups)) {
+      // A bucket smaller than one call's reservation could never admit anything.
+      if (!(Number.isInteger(size.maxTokens) && size.maxTokens >= 2 && size.windowMs > 0)) {
+        throw new RangeError(
+          `Cannot use limits.groups["${group}"]: maxTokens must be an integer of at least 2 and windowMs positive, got ${
+            JSON.stringify(size)
+          }`,
+        );
+      }
+    }
+    const throttle = options.throttle;
+    if (
+      throttle &&
+      !(Number.isInteger(throttle.rate) && throttle.rate >= 1 && throttle.intervalMs > 0)
+    ) {
+      throw new RangeError(
+        `Cannot use limits.throttle: rate must be an integer of at least 1 and intervalMs positive, got ${
+          JSON.stringify(throttle)
+        }`,
+      );
+    }
+    this.#throttle = throttle;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.errors = new ErrorLimitGuard({ clock: this.#clock, ...options.errorLimit });
     if (options.circuit !== false) this.circuit = new CircuitBreaker(options.circuit);
@@ -249,13 +270,12 @@ export class Limits {
     if (this.errors.waitMs(now) > 0) return undefined;
     const draw = this.#draw(subject);
     if (waitOf(draw, now)[1] > 0) return undefined;
-    if (this.circuit?.admit(groupOf(subject), now)) {
-      emit(hooks?.circuit, { group: groupOf(subject), state: "half-open" });
-    }
+    const probe = this.circuit?.admit(groupOf(subject), now) ?? false;
+    if (probe) emit(hooks?.circuit, { group: groupOf(subject), state: "half-open" });
     this.errors.admit();
     draw.esi?.reserve();
     draw.own?.reserve();
-    return this.#permit(subject, draw, hooks);
+    return this.#permit(subject, draw, hooks, probe);
   }
 
   /** Throws while the call's circuit is open. */
@@ -306,7 +326,7 @@ export class Limits {
     return bucket;
   }
 
-  #permit(subject: LimitSubject, draw: Draw, hooks: Hooks | undefined): Permit {
+  #permit(subject: LimitSubject, draw: Draw, hooks: Hooks | undefined, probe: boolean): Permit {
     let settled = false;
     return {
       settle: (status: number, headers?: Headers, failed = false) => {
@@ -316,16 +336,24 @@ export class Limits {
         this.errors.settle(headers, status, now);
         draw.esi?.settle(status, headers, now);
         // The probe was answered: with ESI's size (settle took it) or without
-        // one, in which case the spec's stands (a proxy's 5xx tells nothing).
-        if (status > 0 && status < 500) draw.esi?.confirm();
+        // one, in which case the spec's stands (a 420, a game server's 429 or a
+        // proxy's 5xx tells nothing of the group).
+        if (status >= 200 && status < 400) draw.esi?.confirm();
         draw.own?.settle(status, headers, now);
         if (draw.esi?.confirmed && subject.rateLimit) {
           this.#learned.set(subject.rateLimit.group, draw.esi.size);
         }
         this.#learn(subject, draw.esi, status, headers, now);
         const group = groupOf(subject);
-        const ok = failed || status >= 500 ? false : status > 0 ? true : undefined;
-        const changed = this.circuit?.settle(group, ok, now);
+        // A 520 is the game server's own limit on one character, not ESI failing.
+        const ok = status === 520
+          ? undefined
+          : failed || status >= 500
+          ? false
+          : status > 0
+          ? true
+          : undefined;
+        const changed = this.circuit?.settle(group, ok, now, probe);
         if (changed) {
           emit(hooks?.circuit, { group, state: changed, retryAt: this.circuit!.openUntil(group) });
         }

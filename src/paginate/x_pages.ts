@@ -248,6 +248,13 @@ async function* walk<T>(
  * checked it is a positive integer), at most `maxPages`.
  */
 function pageCount(route: string, pages: number | undefined, maxPages: number): number {
+  if (pages !== undefined && !(Number.isInteger(pages) && pages >= 1)) {
+    // The transport refuses such a count; a store written before it did may still hold one.
+    throw new EsiPaginationError(
+      `Cannot walk the pages of "${route}": ESI reports "${pages}" pages, not a page count`,
+      { page: 1 },
+    );
+  }
   if (pages !== undefined && pages > maxPages) {
     throw new EsiPaginationError(
       `Cannot walk the pages of "${route}": ESI reports ${pages} pages, more than maxPages (${maxPages})`,

@@ -67,7 +67,8 @@ export function answer<T>(
       error.attempts = upstream.attempts;
       throw error;
     }
-    const data = safeJson(text) as T;
+    // Raw modes stay raw on an error answer too, as their types say.
+    const data = (options.raw ? decode(call, options, upstream) : safeJson(text)) as T;
     return response(() => data, upstream, metaOf);
   }
   const res = response<T>(() => decode<T>(call, options, upstream), upstream, metaOf);

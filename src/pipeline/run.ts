@@ -108,8 +108,11 @@ async function exchange(
         // Nothing reached ESI when signing or a hook threw: the permit goes back empty.
         const response = outcome?.response;
         const failed = outcome !== undefined && "failure" in outcome && outcome.transient;
-        permit.settle(response?.status ?? 0, response?.headers, failed);
-        release();
+        try {
+          permit.settle(response?.status ?? 0, response?.headers, failed);
+        } finally {
+          release();
+        }
       }
     } catch (error) {
       if (error instanceof EsiError) error.attempts = attempt - 1;

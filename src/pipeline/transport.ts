@@ -35,22 +35,21 @@ export async function send(
   headers: Record<string, string>,
 ): Promise<Outcome> {
   const shown = redactUrl(call.url);
-  // The caller's abort cancels the request until ESI's answer begins; after
-  // that the answer is paid for (tokens, budget) and is read to the end,
-  // under the deadline, so that the cache keeps it for the next call.
-  const waiting = new AbortController();
-  const abandon = () => waiting.abort(call.signal!.reason);
-  call.signal?.addEventListener("abort", abandon, { once: true });
-  if (call.signal?.aborted) abandon();
-  const deadline = startDeadline(shared.clock, call.timeoutMs, waiting.signal);
+  const deadline = startDeadline(shared.clock, call.timeoutMs, call.signal);
+  // Once ESI's headers have come, its limits learn from them whatever happens to the body.
+  let response: Response | undefined;
   try {
-    const response = await shared.fetch(call.url, {
+    response = await shared.fetch(call.url, {
       method: call.method,
       headers,
       body: call.body,
       signal: deadline.signal,
     });
-    call.signal?.removeEventListener("abort", abandon);
+    const pages = response.headers.get("x-pages");
+    if (pages !== null && !/^[1-9]\d*$/.test(pages.trim())) {
+      await response.body?.cancel();
+      return refuse(call, response, `X-Pages "${pages}" is not a page count`);
+    }
     if (call.method === "HEAD" || response.status === 304 || response.status === 204) {
       await response.body?.cancel();
       return { response, body: emptyBody };
@@ -58,28 +57,33 @@ export async function send(
     const body = await readCapped(response, shared.maxBodyBytes);
     if (body === undefined) {
       return {
-        failure: new EsiResponseError(
-          call.method,
-          shown,
-          response.status,
+        ...refuse(
+          call,
+          response,
           `the body is larger than ${shared.maxBodyBytes} bytes (maxBodyBytes)`,
         ),
         transient: false,
-        response,
       };
     }
     return check(call, response, body);
   } catch (error) {
     const failure = deadline.timedOut
       ? new EsiTimeoutError(call.method, shown, call.timeoutMs)
-      : waiting.signal.aborted
-      ? new EsiAbortError(call.method, shown, waiting.signal.reason)
+      : call.signal?.aborted
+      ? new EsiAbortError(call.method, shown, call.signal.reason)
       : new EsiNetworkError(call.method, shown, error);
-    return { failure, transient: failure.code !== "ERR_ABORTED" };
+    return { failure, transient: failure.code !== "ERR_ABORTED", response };
   } finally {
-    call.signal?.removeEventListener("abort", abandon);
     deadline.clear();
   }
+}
+
+/** An answer that cannot be used: a transient failure that keeps ESI's headers for the limits. */
+function refuse(call: Call, response: Response, why: string, cause?: unknown): Outcome {
+  const failure = new EsiResponseError(call.method, redactUrl(call.url), response.status, why, {
+    cause,
+  });
+  return { failure, transient: true, response };
 }
 
 /**
@@ -118,31 +122,23 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array |
 
 /**
  * The checks a successful answer must pass before it may be stored or
- * shared: its page count is a count, and its body is JSON (by type and by
- * parse). Error answers are never stored, and their bodies are ESI's words,
+ * shared: its body is JSON (by type and by parse); its page count was
+ * checked as soon as its headers came, 304 and HEAD included. Error answers are never stored, and their bodies are ESI's words,
  * read as they come.
  */
 function check(call: Call, response: Response, body: Uint8Array): Outcome {
   const { status } = response;
-  const refuse = (why: string, cause?: unknown): Outcome => ({
-    failure: new EsiResponseError(call.method, redactUrl(call.url), status, why, { cause }),
-    transient: true,
-    response, // ESI answered: the limits still learn from its headers
-  });
-  const pages = response.headers.get("x-pages");
-  if (pages !== null && !/^[1-9]\d*$/.test(pages.trim())) {
-    return refuse(`X-Pages "${pages}" is not a page count`);
-  }
   if (status < 200 || status >= 300) return { response, body };
   const type = response.headers.get("content-type");
   if (type !== null && !jsonType.test(type)) {
-    return refuse(`the content type "${type}" is not JSON`);
+    return refuse(call, response, `the content type "${type}" is not JSON`);
   }
   const text = decoder.decode(body);
-  if (text === "") return refuse("the body is empty");
+  if (text === "") return refuse(call, response, "the body is empty");
   try {
     return { response, body, parsed: { value: JSON.parse(text) } };
   } catch (error) {
-    return refuse(`the body is not valid JSON (${(error as Error).message})`, error);
+    const why = `the body is not valid JSON (${(error as Error).message})`;
+    return refuse(call, response, why, error);
   }
 }

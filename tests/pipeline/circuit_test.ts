@@ -88,7 +88,7 @@ Deno.test("an abandoned probe gives its place to the next call; aborts never ope
   assert.equal(breaker.refusal("g", 500), 1_000);
   assert.equal(breaker.admit("g", 1_000), true, "the probe goes");
   assert.notEqual(breaker.refusal("g", 1_000), undefined, "others wait for it");
-  breaker.settle("g", undefined, 1_001); // the probe was abandoned
+  breaker.settle("g", undefined, 1_001, true); // the probe was abandoned
   assert.equal(breaker.refusal("g", 1_001), undefined, "the next call may probe");
   assert.equal(breaker.admit("g", 1_001), true);
 });

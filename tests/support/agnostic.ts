@@ -35,6 +35,7 @@ import "../observe/simulator_test.ts";
 import "../pipeline/admission_test.ts";
 import "../pipeline/call_options_test.ts";
 import "../pipeline/circuit_test.ts";
+import "../pipeline/hardening_test.ts";
 import "../pipeline/validation_test.ts";
 import "../pipeline/walks_test.ts";
 import "../signing/signing_test.ts";
