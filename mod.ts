@@ -69,22 +69,7 @@ export type { CursorOptions, CursorState, CursorSync } from "./src/paginate/curs
 export type { FromIdOptions } from "./src/paginate/from_id.ts";
 export type { Settled } from "./src/bulk.ts";
 
-export type {
-  CacheEvent,
-  CacheOutcome,
-  CallInfo,
-  CircuitEvent,
-  ErrorEvent,
-  Hook,
-  Hooks,
-  LimitKind,
-  LimitWaitEvent,
-  RequestEvent,
-  ResponseEvent,
-  RetryEvent,
-  StoreErrorEvent,
-  TokenRefreshEvent,
-} from "./src/observe/hooks.ts";
+export type * from "./src/observe/events.ts";
 export type {
   Progress,
   ProgressListener,

@@ -1,7 +1,11 @@
 /**
  * `EsiClient`: the state a client shares with those derived from it, the
  * derivations (`with*()`), and the public methods. Every call runs through
- * `src/pipeline/run.ts`.
+ * `src/pipeline/run.ts`; the long calls are `walks.ts`.
+ *
+ * Over the ~450 lines the project aims for on purpose: about 200 are code,
+ * the rest the TSDoc and example every public method owes JSR; splitting
+ * the class would put a second exported class on a root at its name cap.
  *
  * @module
  */
@@ -68,7 +72,7 @@ export class EsiClient {
   readonly #shared: Shared;
   readonly #config: Config;
   // What the long calls (src/client/walks.ts) need: this client's pipeline.
-  readonly #caller: Caller;
+  #caller?: Caller;
 
   /**
    * Creates a client.
@@ -80,11 +84,6 @@ export class EsiClient {
     ({ shared: this.#shared, config: this.#config } = parent
       ? { shared: parent[0], config: parent[1] }
       : resolveClient(options));
-    this.#caller = {
-      call: (method, path, options) => this.requestUntyped(method, path, options),
-      clock: this.#shared.clock,
-      maxPages: this.#shared.maxPages,
-    };
   }
 
   /** The clock this client reads the time from and waits with. */
@@ -442,7 +441,7 @@ export class EsiClient {
     path: P,
     ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): AsyncGenerator<EsiPage<EsiData<"get", P>>, void, undefined> {
-    return streamPages(this.#caller, path, args[0] as WalkOptions);
+    return streamPages(this.#walks(), path, args[0] as WalkOptions);
   }
 
   /**
@@ -469,7 +468,7 @@ export class EsiClient {
     path: P,
     ...args: EsiCallArgs<"get", P, { paging?: PagesOptions } & ProgressOptions>
   ): Promise<EsiData<"get", P>> {
-    return allPages(this.#caller, path, args[0] as WalkOptions) as Promise<EsiData<"get", P>>;
+    return allPages(this.#walks(), path, args[0] as WalkOptions) as Promise<EsiData<"get", P>>;
   }
 
   /**
@@ -501,7 +500,7 @@ export class EsiClient {
       { cursor?: CursorOptions<CursorRecord<EsiData<"get", P>>> } & ProgressOptions
     >
   ): Promise<CursorSync<CursorRecord<EsiData<"get", P>>>> {
-    return cursorSync(this.#caller, path, args[0] as RequestOptions);
+    return cursorSync(this.#walks(), path, args[0] as RequestOptions);
   }
 
   /**
@@ -528,7 +527,7 @@ export class EsiClient {
       { fromId?: FromIdOptions<RecordOf<EsiData<"get", P>>> } & ProgressOptions
     >
   ): Promise<EsiData<"get", P>> {
-    return fromIdWalk(this.#caller, path, args[0] as RequestOptions) as Promise<EsiData<"get", P>>;
+    return fromIdWalk(this.#walks(), path, args[0] as RequestOptions) as Promise<EsiData<"get", P>>;
   }
 
   /**
@@ -554,7 +553,7 @@ export class EsiClient {
     calls: readonly BulkCall[],
     options: BulkOptions = {},
   ): Promise<Settled<EsiResponse<unknown>>[]> {
-    return bulk(this.#caller, calls, options);
+    return bulk(this.#walks(), calls, options);
   }
 
   /**
@@ -581,7 +580,16 @@ export class EsiClient {
     calls: readonly EsiCallOptions<"get", P>[],
     options: BulkOptions = {},
   ): Promise<Settled<EsiData<"get", P>>[]> {
-    return bulkOf(this.#caller, path, calls as readonly RequestOptions[], options);
+    return bulkOf(this.#walks(), path, calls as readonly RequestOptions[], options);
+  }
+
+  /** Made on a long call's first use: a client derived per request (the gateway's) never needs it. */
+  #walks(): Caller {
+    return this.#caller ??= {
+      call: (method, path, options) => this.requestUntyped(method, path, options),
+      clock: this.#shared.clock,
+      maxPages: this.#shared.maxPages,
+    };
   }
 
   async #data<T>(method: string, path: string, options: unknown): Promise<T> {

@@ -14,7 +14,7 @@ import { EsiCircuitOpenError, EsiErrorLimitError, EsiRateLimitError } from "../e
 import { type CallInfo, emit, type Hooks, type LimitKind } from "../observe/hooks.ts";
 import { parseRetryAfter } from "../http/retry.ts";
 import { ErrorLimitGuard, type ErrorLimitOptions } from "./error_limit.ts";
-import { type BucketSize, RateLimitBucket } from "./rate_limit.ts";
+import { type BucketSize, ceiling, RateLimitBucket, reservedCost } from "./rate_limit.ts";
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from "./circuit.ts";
 
 // Ending a wait with a ready-made reason spares a DOMException per wait.
@@ -151,26 +151,10 @@ export class Limits {
     this.#clock = options.clock ?? systemClock;
     this.#groups = options.groups ?? {};
     for (const [group, size] of Object.entries(this.#groups)) {
-      // A bucket smaller than one call's reservation could never admit anything.
-      if (!(Number.isInteger(size.maxTokens) && size.maxTokens >= 2 && size.windowMs > 0)) {
-        throw new RangeError(
-          `Cannot use limits.groups["${group}"]: maxTokens must be an integer of at least 2 and windowMs positive, got ${
-            JSON.stringify(size)
-          }`,
-        );
-      }
+      ceiling(`limits.groups["${group}"]`, size.maxTokens, size.windowMs, reservedCost, size);
     }
     const throttle = options.throttle;
-    if (
-      throttle &&
-      !(Number.isInteger(throttle.rate) && throttle.rate >= 1 && throttle.intervalMs > 0)
-    ) {
-      throw new RangeError(
-        `Cannot use limits.throttle: rate must be an integer of at least 1 and intervalMs positive, got ${
-          JSON.stringify(throttle)
-        }`,
-      );
-    }
+    if (throttle) ceiling("limits.throttle", throttle.rate, throttle.intervalMs, 1, throttle);
     this.#throttle = throttle;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.errors = new ErrorLimitGuard({ clock: this.#clock, ...options.errorLimit });

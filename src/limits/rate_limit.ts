@@ -15,6 +15,37 @@ export interface BucketSize {
   windowMs: number;
 }
 
+/**
+ * Refuses a ceiling the application set that is smaller than one call's
+ * reservation: a bucket of that size could never admit anything.
+ *
+ * @param name The setting, for the message.
+ * @param count Tokens (or requests) per window.
+ * @param windowMs The window, in milliseconds.
+ * @param least The least `count` that admits a call.
+ * @param given The setting as given, quoted in the message.
+ * @throws {RangeError} Naming the setting and its value.
+ * @example
+ * ```ts
+ * import { ceiling } from "./rate_limit.ts";
+ * ceiling("limits.throttle", 10, 1_000, 1, { rate: 10, intervalMs: 1_000 });
+ * ```
+ */
+export function ceiling(
+  name: string,
+  count: number,
+  windowMs: number,
+  least: number,
+  given: object,
+): void {
+  if (Number.isInteger(count) && count >= least && windowMs > 0) return;
+  throw new RangeError(
+    `Cannot use ${name}: it must allow at least ${least} in a window of positive length, got ${
+      JSON.stringify(given)
+    }`,
+  );
+}
+
 /** Tokens reserved for a call before its answer says what it cost: a 2xx's. */
 export const reservedCost = 2;
 

@@ -9,20 +9,5 @@
 export * from "./registry.ts";
 export * from "./esi_metrics.ts";
 // Types the metrics' own signatures name, so this entry point documents them whole.
-export type {
-  CacheEvent,
-  CacheOutcome,
-  CallInfo,
-  CircuitEvent,
-  ErrorEvent,
-  Hook,
-  Hooks,
-  LimitKind,
-  LimitWaitEvent,
-  RequestEvent,
-  ResponseEvent,
-  RetryEvent,
-  StoreErrorEvent,
-  TokenRefreshEvent,
-} from "./hooks.ts";
+export type * from "./events.ts";
 export { mergeHooks } from "./hooks.ts";

@@ -37,22 +37,7 @@ import { redactUrl } from "../http/url.ts";
 import { VERSION } from "../version.ts";
 
 // The types this entry point's API names, so that its documentation is whole.
-export type {
-  CacheEvent,
-  CacheOutcome,
-  CallInfo,
-  CircuitEvent,
-  ErrorEvent,
-  Hook,
-  Hooks,
-  LimitKind,
-  LimitWaitEvent,
-  RequestEvent,
-  ResponseEvent,
-  RetryEvent,
-  StoreErrorEvent,
-  TokenRefreshEvent,
-} from "./hooks.ts";
+export type * from "./events.ts";
 
 /**
  * An OpenTelemetry `Tracer` from `@opentelemetry/api`, as far as the adapter
