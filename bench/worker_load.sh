@@ -31,6 +31,7 @@
 #
 #   bench/worker_load.sh                           # 10 s, 2 threads, 50 connections, 3 rounds
 #   DURATION=5s CONNECTIONS=20 ROUNDS=1 bench/worker_load.sh
+#   ONLY="esi-status-hit esi-status-304" bench/worker_load.sh   # some targets only
 #
 # Needs wrk and nginx (Debian: apt-get update && apt-get install -y wrk nginx-light).
 set -euo pipefail
@@ -154,6 +155,10 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 run() { # name url [wrk options...]: one wrk run, a line, and its req/s kept per round
   local name=$1 url=$2
   shift 2
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then
+    REQUESTS=1
+    return
+  fi
   local out rps lat errors
   out=$("${WRK_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" "$@")
   rps=$(awk '/^Requests\/sec/{print $2}' <<<"$out")
@@ -186,12 +191,14 @@ for round in $(seq 1 "$ROUNDS"); do
   sim_before=$(cpu_ticks $SIM_PID)
   run upstream-miss "$SIM/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- "/universe/types/"
   sim_ticks=$(($(cpu_ticks $SIM_PID) - sim_before))
-  echo "  simulator CPU per request: $((sim_ticks * TICK_US / REQUESTS)) µs"
+  [ -f "$WORK/rps_upstream-miss" ] &&
+    echo "  simulator CPU per request: $((sim_ticks * TICK_US / REQUESTS)) µs"
   gw_before=$(cpu_ticks $GW_PID)
   sim_before=$(cpu_ticks $SIM_PID)
   run esi-miss "$GW/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- "/esi/universe/types/"
   gw_ticks=$(($(cpu_ticks $GW_PID) - gw_before))
   sim_ticks=$(($(cpu_ticks $SIM_PID) - sim_before))
+  [ -f "$WORK/rps_esi-miss" ] || continue
   echo "  per miss: gateway CPU $((gw_ticks * TICK_US / REQUESTS)) µs," \
     "simulator CPU $((sim_ticks * TICK_US / REQUESTS)) µs"
   echo "$((gw_ticks * TICK_US / REQUESTS))" >>"$WORK/miss_cpu"
@@ -200,10 +207,12 @@ done
 echo
 echo "| target | req/s (min–max of $ROUNDS) | vs bare Hono |"
 echo "| --- | --- | --- |"
-bare=$(sort -n "$WORK/rps_bare-hono" | awk '{ s += $1 } END { print s / NR }')
+bare=$(cat "$WORK/rps_bare-hono" 2>/dev/null | awk '{ s += $1 } END { print NR ? s / NR : 0 }')
 for name in "${TARGETS[@]}"; do
+  [ -f "$WORK/rps_$name" ] || continue
   sort -n "$WORK/rps_$name" | awk -v n="$name" -v b="$bare" '
     NR == 1 { min = $1 } { max = $1; s += $1 }
-    END { printf "| %s | %.0f–%.0f | %.2f |\n", n, min, max, s / NR / b }'
+    END { printf "| %s | %.0f–%.0f | %s |\n", n, min, max, b ? sprintf("%.2f", s / NR / b) : "–" }'
 done
-echo "gateway CPU per miss (µs, each round): $(paste -sd' ' "$WORK/miss_cpu")"
+[ -f "$WORK/miss_cpu" ] &&
+  echo "gateway CPU per miss (µs, each round): $(paste -sd' ' "$WORK/miss_cpu")"
