@@ -20,12 +20,14 @@ import {
   type TokenVerifier,
 } from "./middleware/caller_auth.ts";
 import { esiRoute } from "./middleware/esi_route.ts";
-import { authFailureLimit } from "./middleware/auth_failures.ts";
+import { authFailureLimit, RefusedAddresses } from "./middleware/auth_failures.ts";
 import { front } from "./middleware/front.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestBody } from "./middleware/request_body.ts";
 import { requestDeadline } from "./middleware/deadline.ts";
 import { esiProxy } from "./proxy/route.ts";
+import { hitLane } from "./proxy/hit_lane.ts";
+import { PreparedHits } from "./proxy/prepared_hits.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -223,6 +225,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     app.route("/", authRoutes({ auth, logger, metrics: gatewayMetrics, clock }));
   }
 
+  const refused = new RefusedAddresses();
+  const hits = prepareHits === false
+    ? undefined
+    : new PreparedHits({ clock, perRequest: prepareHits === "per-request" });
   app.use(
     `${ESI_PREFIX}/*`,
     esiRoute({ prefix: ESI_PREFIX }),
@@ -232,6 +238,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       limiter,
       trustProxyHops: config.trustProxyHops,
       clientAddress,
+      refused,
       logger,
       metrics: gatewayMetrics,
       clock,
@@ -254,7 +261,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     esiProxy({
       esi,
       clock,
-      prepareHits,
+      hits,
       metrics: gatewayMetrics,
       maxAllPages: config.maxAllPages,
       callerErrorBudget: config.callerErrorBudget,
@@ -274,5 +281,24 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     });
     return fail(c, 500, "The gateway failed to answer; the log has the details");
   });
+
+  // Hits the chain remembered, for callers it would call anonymous, skip it
+  // (see proxy/hit_lane.ts). Not with CORS (its headers are the chain's) nor
+  // when every caller needs a key.
+  if (hits && !config.corsOrigins.length && !config.requireApiKey) {
+    const lane = hitLane({
+      hits,
+      limiter,
+      refused,
+      trustProxyHops: config.trustProxyHops,
+      clientAddress,
+      logger,
+      metrics: gatewayMetrics,
+      clock,
+    });
+    const chain = app.fetch;
+    app.fetch = (request, env, executionCtx) =>
+      lane(request, env) ?? chain(request, env, executionCtx);
+  }
   return app;
 }

@@ -45,7 +45,7 @@ function build(env: Record<string, unknown>): Gateway | undefined {
       cache: config.upstash || !workerCaches?.default
         ? undefined
         : new WebCache({ cache: workerCaches.default }),
-      clientAddress: (c) => c.req.header("CF-Connecting-IP"),
+      clientAddress: (request) => request.headers.get("CF-Connecting-IP") ?? undefined,
       // workerd binds a Response to the request that built it: each hit gets its own.
       prepareHits: "per-request",
     });

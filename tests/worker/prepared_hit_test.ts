@@ -166,11 +166,15 @@ Deno.test("prepared hit: a public request seen before skips the client while its
     assert.equal(line.attempts, 0);
     assert.equal(typeof line.esiRequestId, "string");
 
-    // Another compatibility date, If-None-Match or HEAD: through the client.
+    // The caller's own ETag, or another one: the same entry answers, 304 or 200.
+    const etag = (await app.request("/esi/status")).headers.get("etag")!;
+    assert.deepEqual(await ask("/esi/status", { "If-None-Match": etag }), [304, "hit", ""]);
+    assert.deepEqual(await ask("/esi/status", { "If-None-Match": '"other"' }), [200, "hit", body]);
+    assert.equal(cache.reads, 2);
+    // Another compatibility date or HEAD: through the client.
     await ask("/esi/status", { "X-Compatibility-Date": "2025-08-26" });
-    await ask("/esi/status", { "If-None-Match": '"other"' });
     await (await app.request("/esi/status", { method: "HEAD" })).body?.cancel();
-    assert.equal(cache.reads, 5);
+    assert.equal(cache.reads, 4);
     // Another target is checked on its own, every time.
     for (let i = 0; i < 2; i++) {
       assert.equal((await ask("/esi/status?source=tranquility"))[0], 400);
@@ -180,7 +184,7 @@ Deno.test("prepared hit: a public request seen before skips the client while its
     clock.advance(31_000);
     const upstream = sim.requests.length;
     assert.deepEqual((await ask("/esi/status")).slice(0, 1), [200]);
-    assert.equal(cache.reads, 6);
+    assert.equal(cache.reads, 5);
     assert.equal(sim.requests.length, upstream + 1);
   });
 });
@@ -205,18 +209,18 @@ Deno.test("PreparedHits: remembers public requests within its bounds, oldest for
     storedAt: clock.now(),
     expiresAt: clock.now() + ttlMs,
   });
-  const a = hits.prepare(entry(4), false, "a");
-  hits.prepare(entry(4), false, "b");
+  const a = hits.prepare(entry(4), false, "/status", "a");
+  hits.prepare(entry(4), false, "/status", "b");
   assert.equal(hits.lookup("a"), a);
-  hits.prepare(entry(4), false, "c"); // a third request: "a" goes
+  hits.prepare(entry(4), false, "/status", "c"); // a third request: "a" goes
   assert.deepEqual(["a", "b", "c"].map((k) => hits.lookup(k) !== undefined), [false, true, true]);
-  hits.prepare(entry(8), false, "d"); // 8 bytes: both others go to stay within 10
+  hits.prepare(entry(8), false, "/status", "d"); // 8 bytes: both others go to stay within 10
   assert.deepEqual(["b", "c", "d"].map((k) => hits.lookup(k) !== undefined), [false, false, true]);
-  hits.prepare(entry(11), false, "e"); // larger than the bound: not remembered
+  hits.prepare(entry(11), false, "/status", "e"); // larger than the bound: not remembered
   assert.equal(hits.lookup("e"), undefined);
-  hits.prepare(entry(1), true, "f"); // a character's answer: never remembered by request
+  hits.prepare(entry(1), true, "/status", "f"); // a character's answer: never remembered by request
   assert.equal(hits.lookup("f"), undefined);
-  hits.prepare(entry(1, 1_000), false, "g");
+  hits.prepare(entry(1, 1_000), false, "/status", "g");
   clock.advance(1_000);
   assert.equal(hits.lookup("g"), undefined, "forgotten once its entry expires");
 
@@ -236,7 +240,7 @@ Deno.test("PreparedHits: per request, each answer is a new Response built from t
     storedAt: 0,
     expiresAt: Date.now() + 60_000,
   };
-  const prepared = hits.prepare(entry, false, "k");
+  const prepared = hits.prepare(entry, false, "/status", "k");
   assert.equal(prepared.base, undefined, "no Response is kept to clone");
   const one = hits.answer(prepared, { "RateLimit-Remaining": "1" });
   const two = hits.answer(hits.lookup("k")!, undefined);

@@ -157,8 +157,21 @@ export function embeddedLimiter(
     slot.running = false;
   };
 
+  // Room this instance reserved in the store, used without asking it.
+  const admitFromLease = (tier: TierLimit, slot: Slot): LimitResult | undefined => {
+    if (slot.lease <= 0 || slot.waiting.length) return undefined;
+    slot.lease--;
+    return decide(tier, slot, true);
+  };
+
   return {
     name: `embedded (${store.name})`,
+    admitNow(identifier: string, tierName: string): LimitResult | undefined {
+      const tier = Object.hasOwn(tiers, tierName) ? tiers[tierName] : undefined;
+      const slot = tier && slots.get(`${tierName}:${identifier}`);
+      if (!slot || slot.window !== Math.floor(clock.now() / tier.windowMs)) return undefined;
+      return admitFromLease(tier, slot);
+    },
     limit(identifier: string, tierName: string): Promise<LimitResult> {
       let tier: TierLimit;
       try {
@@ -182,10 +195,8 @@ export function embeddedLimiter(
         };
         slots.set(key, slot);
       }
-      if (slot.lease > 0 && !slot.waiting.length) {
-        slot.lease--;
-        return Promise.resolve(decide(tier, slot, true));
-      }
+      const admitted = admitFromLease(tier, slot);
+      if (admitted) return Promise.resolve(admitted);
       const s = slot;
       return new Promise<boolean>((resolve, reject) => {
         s.waiting.push({ resolve, reject });

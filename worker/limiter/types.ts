@@ -42,6 +42,16 @@ export interface CallerLimiter {
    * @throws When the store fails (the middleware fails open or closed, as configured).
    */
   limit(identifier: string, tier: string): Promise<LimitResult>;
+  /**
+   * Admits a request at once when this instance can without a store round
+   * trip (room it holds already), else `undefined`: the caller then asks
+   * `limit`. Never refuses; a limiter without local room leaves it out.
+   *
+   * @param identifier The caller's id.
+   * @param tier The caller's tier.
+   * @returns The admission, or `undefined` when only `limit` can decide.
+   */
+  admitNow?(identifier: string, tier: string): LimitResult | undefined;
 }
 
 /**

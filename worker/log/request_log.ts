@@ -4,10 +4,9 @@
  * @module
  */
 
-import type { Context } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { redactUrl } from "../../src/http/url.ts";
-import { type GatewayEnv, type Logger, requestTarget } from "../context.ts";
+import type { Logger } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 
 /** Options of {@link logRequest}. */
@@ -23,33 +22,53 @@ export interface RequestLogOptions {
   clock?: Clock;
 }
 
+/** An answered request, as its log line tells it. */
+export interface AnsweredRequest {
+  /** The request id it was answered with. */
+  requestId: string;
+  /** Its method. */
+  method: string;
+  /** Its raw path and query (see `rawTarget`). */
+  path: string;
+  query: string;
+  /** The answer's status. */
+  status: number;
+  /** What the handlers added: cache outcome, caller, ESI's request id, the route. */
+  fields: Record<string, unknown>;
+}
+
 /**
  * Counts and logs an answered request: request id, method, path (secret
  * query values redacted), status, duration, and what the handlers added
  * (`c.var.log`: cache outcome, caller, ESI's request id).
  *
- * @param c The context, answered.
+ * @param answered The request and its answer.
  * @param started When the request started, by `clock`.
  * @param options The logger, metrics and clock.
+ * @example
+ * ```ts
+ * import { logRequest } from "./request_log.ts";
+ * logRequest(
+ *   { requestId: "r1", method: "GET", path: "/healthz", query: "", status: 200, fields: {} },
+ *   0,
+ *   { logger: (record) => console.log(record.status) },
+ * );
+ * ```
  */
 export function logRequest(
-  c: Context<GatewayEnv>,
+  { requestId, method, path, query, status, fields }: AnsweredRequest,
   started: number,
   { logger, metrics, clock = systemClock }: RequestLogOptions,
 ): void {
-  const { path, query } = requestTarget(c);
-  const status = c.res.status;
-  const log = c.get("log");
-  const method = c.req.method;
   metrics?.requests.inc({
-    route: routeLabel(path, log.route),
+    route: routeLabel(path, fields.route),
     method: methods.has(method) ? method : "other",
     status,
   });
   logger({
     level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
     msg: "request",
-    requestId: c.get("requestId"),
+    requestId,
     method,
     // A login's state is single use, but still nobody's business in a log.
     path: query || path.includes("&")
@@ -57,11 +76,10 @@ export function logRequest(
       : path,
     status,
     durationMs: clock.now() - started,
-    ...log,
+    ...fields,
   });
 }
 
-/** Methods counted by name; any other token a caller sends is `other` (labels stay bounded). */
 const methods = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 
 const fixedRoutes = new Set([

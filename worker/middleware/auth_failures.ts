@@ -34,6 +34,12 @@ export interface AuthFailureLimitOptions {
    * @default the `remoteAddr` binding Deno's entry passes
    */
   clientAddress?: ClientAddress;
+  /**
+   * The addresses refused now: shared with the hit lane, which must not
+   * answer an address this middleware would refuse.
+   * @default a new, empty set
+   */
+  refused?: RefusedAddresses;
   /** Where store failures are reported. */
   logger: Logger;
   /** Counts the refusals (`gateway_auth_failures_total{reason="throttled"}`). */
@@ -70,49 +76,88 @@ export function authFailureLimit(
     limiter,
     trustProxyHops,
     clientAddress = remoteAddress,
+    refused = new RefusedAddresses(),
     logger,
     metrics,
     clock = systemClock,
   }: AuthFailureLimitOptions,
 ): MiddlewareHandler<GatewayEnv> {
-  // Addresses refused until a time: checked without asking the store, so a
-  // flood of bad credentials costs one map lookup each.
-  const refused = new Map<string, number>();
-
   const addressOfCaller = (c: Context<GatewayEnv>) =>
-    addressOf(c, trustProxyHops, clientAddress).id;
+    addressOf(c.req.raw, c.env, trustProxyHops, clientAddress).id;
 
   return async function authFailureLimit(c, next) {
     // Nothing to look up (the usual case): no cost on the way to a cache hit.
-    const until = refused.size ? refused.get(addressOfCaller(c)) : undefined;
-    if (until !== undefined) {
-      const address = addressOfCaller(c);
-      const wait = until - clock.now();
-      if (wait > 0) {
-        metrics?.authFailures.inc({ reason: "throttled" });
-        c.get("log").limited = "auth_failures";
-        return fail(
-          c,
-          429,
-          "Cannot authenticate now: too many failed authentications from this address; retry later",
-          { "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))) },
-        );
-      }
-      refused.delete(address);
+    const wait = refused.size ? refused.waitFor(addressOfCaller(c), clock.now()) : 0;
+    if (wait > 0) {
+      metrics?.authFailures.inc({ reason: "throttled" });
+      c.get("log").limited = "auth_failures";
+      return fail(
+        c,
+        429,
+        "Cannot authenticate now: too many failed authentications from this address; retry later",
+        { "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))) },
+      );
     }
     await next();
     if (c.get("authFailure") === undefined) return;
     const address = addressOfCaller(c);
     try {
       const result = await limiter.limit(address, AUTH_FAILURES_TIER);
-      if (!result.success || result.remaining === 0) {
-        if (refused.size >= MAX_REFUSED) forgetExpired(refused, clock.now());
-        refused.set(address, result.reset);
-      }
+      if (!result.success || result.remaining === 0) refused.refuse(address, result.reset, clock);
     } catch (error) {
       reportStoreFailure("auth_failure", error, { logger, metrics, store: limiter.name });
     }
   };
+}
+
+/**
+ * Addresses refused until a time, checked without asking the store, so a
+ * flood of bad credentials costs one map lookup each. Bounded: past 10,000
+ * addresses the expired go first, then the oldest.
+ *
+ * @example
+ * ```ts
+ * import { RefusedAddresses } from "./auth_failures.ts";
+ * import { systemClock } from "../../src/clock.ts";
+ * const refused = new RefusedAddresses();
+ * refused.refuse("ip:203.0.113.7", Date.now() + 60_000, systemClock);
+ * refused.waitFor("ip:203.0.113.7", Date.now()) > 0; // true
+ * ```
+ */
+export class RefusedAddresses {
+  readonly #until = new Map<string, number>();
+
+  /** How many addresses are remembered (0: nobody is refused). */
+  get size(): number {
+    return this.#until.size;
+  }
+
+  /**
+   * How long the address is still refused.
+   *
+   * @param address The caller's id (`ip:<address>`).
+   * @param now The time now.
+   * @returns The milliseconds left, or 0 when it is not refused.
+   */
+  waitFor(address: string, now: number): number {
+    const until = this.#until.get(address);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.#until.delete(address);
+    return 0;
+  }
+
+  /**
+   * Refuses the address until a time.
+   *
+   * @param address The caller's id.
+   * @param until When the refusal ends (epoch milliseconds).
+   * @param clock The clock, to forget ended refusals when full.
+   */
+  refuse(address: string, until: number, clock: Clock): void {
+    if (this.#until.size >= MAX_REFUSED) forgetExpired(this.#until, clock.now());
+    this.#until.set(address, until);
+  }
 }
 
 /** Forgets refusals that have ended; if none has, the oldest tenth. */

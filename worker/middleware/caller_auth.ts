@@ -41,8 +41,11 @@ import type { GatewayMetrics } from "../metrics.ts";
  */
 export type TokenVerifier = (token: string) => Promise<TokenIdentity>;
 
-/** Finds the caller's address: the runtime's view, before any proxy header. */
-export type ClientAddress = (c: Context<GatewayEnv>) => string | undefined;
+/**
+ * Finds the caller's address: the runtime's view, before any proxy header,
+ * from the request and the runtime's bindings (Hono's `c.env`).
+ */
+export type ClientAddress = (request: Request, env: unknown) => string | undefined;
 
 /** Options of {@link callerAuth}. */
 export interface CallerAuthOptions {
@@ -76,7 +79,8 @@ export interface CallerAuthOptions {
 const challenge = { "WWW-Authenticate": SIGNATURE_SCHEME };
 
 /** The address the Deno entry binds: `Deno.serve`'s `info.remoteAddr`. */
-export const remoteAddress: ClientAddress = (c) => c.env?.remoteAddr?.hostname;
+export const remoteAddress: ClientAddress = (_request, env) =>
+  (env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname;
 
 /**
  * Authenticates the caller and sets `c.var.caller`.
@@ -251,7 +255,7 @@ export function callerAuth(
       }
     }
 
-    caller ??= addressOf(c, config.trustProxyHops, clientAddress);
+    caller ??= addressOf(c.req.raw, c.env, config.trustProxyHops, clientAddress);
     c.set("caller", caller);
     c.get("log").caller = caller.id;
     await next();
@@ -279,7 +283,7 @@ export function addressCaller(
   },
 ): MiddlewareHandler<GatewayEnv> {
   return async function addressCaller(c, next) {
-    const caller = addressOf(c, trustProxyHops, clientAddress);
+    const caller = addressOf(c.req.raw, c.env, trustProxyHops, clientAddress);
     c.set("caller", caller);
     c.get("log").caller = caller.id;
     await next();
@@ -289,21 +293,24 @@ export function addressCaller(
 /**
  * The anonymous caller at the request's address.
  *
- * @param c The context.
+ * @param request The request.
+ * @param env The runtime's bindings (Hono's `c.env`).
  * @param hops The trusted proxy hops (`TRUST_PROXY`).
  * @param clientAddress The runtime's view of the address.
  * @returns The caller `ip:<address>` in the anonymous tier.
  * @example
  * ```ts ignore
- * addressOf(c, 0, remoteAddress).id; // "ip:127.0.0.1"
+ * addressOf(c.req.raw, c.env, 0, remoteAddress).id; // "ip:127.0.0.1"
  * ```
  */
 export function addressOf(
-  c: Context<GatewayEnv>,
+  request: Request,
+  env: unknown,
   hops: number,
   clientAddress: ClientAddress,
 ): Caller {
-  return { id: `ip:${clientIp(c, hops, clientAddress) ?? "unknown"}`, tier: "anonymous" };
+  const address = clientIp(request, env, hops, clientAddress) ?? "unknown";
+  return { id: `ip:${address}`, tier: "anonymous" };
 }
 
 /** Whether the matched ESI route needs a character's token (unknown without a matched route). */
@@ -347,15 +354,15 @@ async function sessionCaller(
  * the runtime's.
  */
 function clientIp(
-  c: Context<GatewayEnv>,
+  request: Request,
+  env: unknown,
   hops: number,
   clientAddress: ClientAddress,
 ): string | undefined {
   if (hops > 0) {
-    const forwarded = c.req.header("X-Forwarded-For")?.split(",").map((s) => s.trim()).filter(
-      Boolean,
-    );
+    const forwarded = request.headers.get("X-Forwarded-For")?.split(",").map((s) => s.trim())
+      .filter(Boolean);
     if (forwarded?.length) return forwarded[Math.max(0, forwarded.length - hops)];
   }
-  return clientAddress(c);
+  return clientAddress(request, env);
 }

@@ -9,7 +9,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../../src/clock.ts";
-import type { GatewayEnv, Logger } from "../context.ts";
+import { type GatewayEnv, type Logger, requestTarget } from "../context.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { logRequest } from "../log/request_log.ts";
 import { isSecured, SECURE_HEADERS } from "./secure_headers.ts";
@@ -57,12 +57,10 @@ export function front(
 ): MiddlewareHandler<GatewayEnv> {
   return async function front(c, next) {
     const started = clock.now();
-    const given = c.req.raw.headers.get("X-Request-Id");
-    const id = given !== null && given.length <= limitLength && ID_PATTERN.test(given)
-      ? given
-      : crypto.randomUUID();
+    const id = requestIdOf(c.req.raw, limitLength);
     c.set("requestId", id);
-    c.set("log", {});
+    const log = {};
+    c.set("log", log);
     await next();
     const res = c.res;
     const headers = res.headers;
@@ -71,6 +69,28 @@ export function front(
       for (const [name, value] of SECURE_HEADERS) headers.set(name, value);
       headers.delete("X-Powered-By");
     }
-    logRequest(c, started, { logger, metrics, clock });
+    const { path, query } = requestTarget(c);
+    const answered = { requestId: id, method: c.req.method, path, query, status: res.status };
+    logRequest({ ...answered, fields: log }, started, { logger, metrics, clock });
   };
+}
+
+/**
+ * The request's id: the caller's `X-Request-Id` when well formed (as
+ * `hono/request-id` accepts it), else a random UUID.
+ *
+ * @param request The request.
+ * @param limitLength The longest id kept.
+ * @returns The id.
+ * @example
+ * ```ts
+ * import { requestIdOf } from "./front.ts";
+ * requestIdOf(new Request("http://x/", { headers: { "X-Request-Id": "abc" } })); // "abc"
+ * ```
+ */
+export function requestIdOf(request: Request, limitLength = 128): string {
+  const given = request.headers.get("X-Request-Id");
+  return given !== null && given.length <= limitLength && ID_PATTERN.test(given)
+    ? given
+    : crypto.randomUUID();
 }

@@ -71,12 +71,8 @@ export function rateLimit(
       }
       return await next();
     }
-    const resetSeconds = Math.max(0, Math.ceil((result.reset - clock.now()) / 1000));
-    const headers: Record<string, string> = {
-      "RateLimit-Limit": String(result.limit),
-      "RateLimit-Remaining": String(result.remaining),
-      "RateLimit-Reset": String(resetSeconds),
-    };
+    const headers = rateLimitHeaders(result, clock.now());
+    const resetSeconds = Number(headers["RateLimit-Reset"]);
     if (!result.success) {
       c.get("log").limited = true;
       metrics?.rateLimited.inc({ tier: caller.tier });
@@ -94,6 +90,28 @@ export function rateLimit(
     if (isSecured(c.res)) return;
     const answer = c.res.headers;
     for (const name in headers) answer.set(name, headers[name]);
+  };
+}
+
+/**
+ * The `RateLimit-*` headers of a caller's count.
+ *
+ * @param result The limiter's answer.
+ * @param now The time now (epoch milliseconds).
+ * @returns `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).
+ * @example
+ * ```ts
+ * import { rateLimitHeaders } from "./rate_limit.ts";
+ * import { NO_PENDING } from "../limiter/types.ts";
+ * const result = { success: true, limit: 60, remaining: 59, reset: 60_000, pending: NO_PENDING };
+ * rateLimitHeaders(result, 0)["RateLimit-Reset"]; // "60"
+ * ```
+ */
+export function rateLimitHeaders(result: LimitResult, now: number): Record<string, string> {
+  return {
+    "RateLimit-Limit": String(result.limit),
+    "RateLimit-Remaining": String(result.remaining),
+    "RateLimit-Reset": String(Math.max(0, Math.ceil((result.reset - now) / 1000))),
   };
 }
 

@@ -109,3 +109,27 @@ function callerCacheControl(
   if (usesToken) kept.unshift("private");
   return kept.length ? kept.join(", ") : undefined;
 }
+
+/**
+ * Whether an `If-None-Match` list holds this ETag (weak comparison, as RFC
+ * 9110 asks for GET).
+ *
+ * @param ifNoneMatch The caller's `If-None-Match`.
+ * @param etag The stored answer's ETag.
+ * @returns Whether the caller has the answer already.
+ * @example
+ * ```ts
+ * import { matchesEtag } from "./headers.ts";
+ * matchesEtag('W/"a", "b"', '"a"'); // true
+ * ```
+ */
+export function matchesEtag(
+  ifNoneMatch: string | null | undefined,
+  etag: string | undefined,
+): boolean {
+  if (!ifNoneMatch || !etag) return false;
+  if (ifNoneMatch.trim() === "*") return true;
+  const bare = (tag: string) => tag.trim().replace(/^W\//i, "");
+  const wanted = bare(etag);
+  return ifNoneMatch.split(",").some((tag) => bare(tag) === wanted);
+}

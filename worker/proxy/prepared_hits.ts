@@ -15,7 +15,8 @@
 
 import type { CacheEntry } from "../../src/cache/store.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
-import { passHeaders } from "./headers.ts";
+import { matchesEtag, passHeaders } from "./headers.ts";
+import type { RequestTarget } from "./safe_path.ts";
 import { markSecured, SECURE_HEADERS } from "../middleware/secure_headers.ts";
 
 /** Options of {@link PreparedHits}. */
@@ -53,6 +54,10 @@ export interface PreparedAnswer {
   headers: Record<string, string>;
   /** The answer to clone, unless each is built anew. */
   base?: Response;
+  /** The 304 to clone for a caller that has the entry, built on first use. */
+  notModified?: Response;
+  /** The spec's route template, for the log line and metrics. */
+  route: string;
 }
 
 /** Responses prepared for a cached entry: one for public calls, one for token calls. */
@@ -76,7 +81,7 @@ interface Remembered {
  *
  * @example
  * ```ts
- * import { PreparedHits } from "./prepared_hits.ts";
+ * import { hitKey, PreparedHits } from "./prepared_hits.ts";
  * const hits = new PreparedHits();
  * const entry = {
  *   status: 200,
@@ -85,9 +90,10 @@ interface Remembered {
  *   storedAt: 0,
  *   expiresAt: Date.now() + 60_000,
  * };
- * const res = hits.answer(hits.prepare(entry, false, "/esi/status|"), undefined);
+ * const key = hitKey({ path: "/esi/status", query: "" }, null, null);
+ * const res = hits.answer(hits.prepare(entry, false, "/status", key), undefined);
  * res.headers.get("x-esikit-cache"); // "hit"
- * hits.lookup("/esi/status|") !== undefined; // true, until the entry expires
+ * hits.lookup(key) !== undefined; // true, until the entry expires
  * ```
  */
 export class PreparedHits {
@@ -134,10 +140,16 @@ export class PreparedHits {
    *
    * @param entry The fresh 200 entry the client answered with.
    * @param usesToken Whether the call was made with a character's token.
-   * @param request The key of a public request to remember it under.
+   * @param route The spec's route template.
+   * @param request The key of a public request to remember it under (see {@link hitKey}).
    * @returns The prepared answer (pass it to `answer`).
    */
-  prepare(entry: CacheEntry, usesToken: boolean, request?: string): PreparedAnswer {
+  prepare(
+    entry: CacheEntry,
+    usesToken: boolean,
+    route: string,
+    request?: string,
+  ): PreparedAnswer {
     let slot = this.#byEntry.get(entry);
     if (!slot) this.#byEntry.set(entry, slot = {});
     const kind = usesToken ? "token" : "public";
@@ -158,6 +170,7 @@ export class PreparedHits {
         body,
         headers,
         base: this.#perRequest ? undefined : new Response(body, { status: 200, headers }),
+        route,
       };
     }
     if (request !== undefined && !usesToken) this.#remember(request, base, entry);
@@ -167,19 +180,34 @@ export class PreparedHits {
   /**
    * A hit's answer: a clone of the prepared one (or one built for this
    * request) with this request's `RateLimit-*`, marked as carrying the secure
-   * headers.
+   * headers; a 304 without a body when the caller's `If-None-Match` holds
+   * the entry's ETag (weak comparison, as RFC 9110 asks for GET).
    *
    * @param base The prepared answer from `lookup` or `prepare`.
    * @param rateLimitHeaders The caller's `RateLimit-*`, when counted.
+   * @param ifNoneMatch The caller's `If-None-Match`, if any.
    * @returns The answer.
    */
-  answer(base: PreparedAnswer, rateLimitHeaders: Record<string, string> | undefined): Response {
-    const res = base.base?.clone() ??
-      new Response(base.body, { status: 200, headers: base.headers });
+  answer(
+    base: PreparedAnswer,
+    rateLimitHeaders: Record<string, string> | undefined,
+    ifNoneMatch?: string | null,
+  ): Response {
+    const res = matchesEtag(ifNoneMatch, base.headers.etag)
+      ? this.#notModified(base)
+      : base.base?.clone() ?? new Response(base.body, { status: 200, headers: base.headers });
     if (rateLimitHeaders) {
       for (const name in rateLimitHeaders) res.headers.set(name, rateLimitHeaders[name]);
     }
     return markSecured(res);
+  }
+
+  #notModified(base: PreparedAnswer): Response {
+    if (base.notModified) return base.notModified.clone();
+    const { "content-type": _, ...headers } = base.headers;
+    const res = new Response(null, { status: 304, headers });
+    if (!this.#perRequest) base.notModified = res.clone();
+    return res;
   }
 
   #remember(request: string, base: PreparedAnswer, entry: CacheEntry): void {
@@ -200,4 +228,46 @@ export class PreparedHits {
     this.#byRequest.delete(request);
     this.#bytes -= remembered.bytes;
   }
+}
+
+/**
+ * The key a public GET's answer is remembered under: while its entry is
+ * fresh, it depends only on the raw target, the compatibility date and the
+ * language asked for (not on the caller, nor on `If-None-Match`).
+ *
+ * @param target The request's raw path and query.
+ * @param date Its `X-Compatibility-Date`, if any.
+ * @param acceptLanguage Its `Accept-Language`, if any.
+ * @returns The key.
+ * @example
+ * ```ts
+ * import { hitKey } from "./prepared_hits.ts";
+ * hitKey({ path: "/esi/status", query: "" }, null, "de"); // "/esi/status||de"
+ * ```
+ */
+export function hitKey(
+  target: RequestTarget,
+  date: string | null | undefined,
+  acceptLanguage: string | null | undefined,
+): string {
+  return `${target.path}${target.query}|${date ?? ""}|${acceptLanguage ?? ""}`;
+}
+
+/**
+ * What a hit answered from a prepared answer adds to its log line.
+ *
+ * @param known The prepared answer.
+ * @returns The route, the cache outcome, ESI's request id and no attempt.
+ * @example
+ * ```ts ignore
+ * Object.assign(c.get("log"), knownHitFields(known));
+ * ```
+ */
+export function knownHitFields(known: PreparedAnswer): Record<string, unknown> {
+  return {
+    route: known.route,
+    cache: "hit",
+    esiRequestId: known.headers["x-esi-request-id"],
+    attempts: 0,
+  };
 }

@@ -31,10 +31,10 @@ import type { RequestDeadline } from "../middleware/deadline.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { streamAllPages } from "./all_pages.ts";
 import { CallerShare } from "./caller_share.ts";
-import { passHeaders } from "./headers.ts";
+import { matchesEtag, passHeaders } from "./headers.ts";
 import { headerLanguage, queryLanguage } from "./legacy.ts";
 import { NegativeCache } from "./negative_cache.ts";
-import { PreparedHits } from "./prepared_hits.ts";
+import { hitKey, knownHitFields, type PreparedHits } from "./prepared_hits.ts";
 
 /** Options of {@link esiProxy}. */
 export interface EsiProxyOptions {
@@ -46,13 +46,11 @@ export interface EsiProxyOptions {
    */
   clock?: Clock;
   /**
-   * Answer cache hits from responses prepared once per cached entry, and
+   * Answers cache hits from responses prepared once per cached entry, and
    * public requests seen before without a trip through the client (see
-   * `PreparedHits`); `"per-request"` builds each hit's `Response` anew
-   * (workerd binds a `Response` to the request that made it).
-   * @default true
+   * `PreparedHits`; the hit lane shares it); without it each answer is built.
    */
-  prepareHits?: boolean | "per-request";
+  hits?: PreparedHits;
   /** Counts the hits answered without a client call. */
   metrics?: GatewayMetrics;
   /**
@@ -99,11 +97,8 @@ export class CallerTokenRefusedError extends Error {
  * ```
  */
 export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
-  const { esi, clock = systemClock, prepareHits = true, metrics, maxAllPages = 50, logger } =
+  const { esi, clock = systemClock, hits: preparedHits, metrics, maxAllPages = 50, logger } =
     options;
-  const preparedHits = prepareHits
-    ? new PreparedHits({ clock, perRequest: prepareHits === "per-request" })
-    : undefined;
   const refusals = new NegativeCache({ clock });
   const shares = new CallerShare({
     errorBudget: options.callerErrorBudget ?? 20,
@@ -116,21 +111,16 @@ export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
     const date = c.req.header("X-Compatibility-Date");
     const acceptLanguage = c.req.header("Accept-Language");
     const ifNoneMatch = c.req.header("If-None-Match");
-    // A public read with nothing to compare: the answer only depends on the
-    // target, the date and the language.
-    const key = `${target.path}${target.query}|${date ?? ""}|${acceptLanguage ?? ""}`;
-    const remember = preparedHits && c.req.method === "GET" && !operation.scopes.length &&
-        ifNoneMatch === undefined
+    // A public read: the answer only depends on the target, the date and the language.
+    const key = hitKey(target, date, acceptLanguage);
+    const remember = preparedHits && c.req.method === "GET" && !operation.scopes.length
       ? key
       : undefined;
     const known = remember !== undefined ? preparedHits?.lookup(remember) : undefined;
     if (preparedHits && known) {
-      const log = c.get("log");
-      log.cache = "hit";
-      log.esiRequestId = known.headers["x-esi-request-id"];
-      log.attempts = 0;
+      Object.assign(c.get("log"), knownHitFields(known));
       metrics?.preparedHits.inc({ route: template });
-      return preparedHits.answer(known, c.get("rateLimitHeaders"));
+      return preparedHits.answer(known, c.get("rateLimitHeaders"), ifNoneMatch);
     }
     const caller = c.get("caller");
     const search = new URLSearchParams(target.query);
@@ -271,12 +261,12 @@ export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
     const log = c.get("log");
     log.esiRequestId = res.meta.requestId;
     log.attempts = res.meta.attempts;
-    if (preparedHits && operation.method === "GET" && ifNoneMatch === undefined) {
+    if (preparedHits && operation.method === "GET") {
       const entry = storedEntryOf(res);
       if (entry && entry.status === 200) {
         log.cache = "hit";
-        const base = preparedHits.prepare(entry, usesToken, remember);
-        return preparedHits.answer(base, c.get("rateLimitHeaders"));
+        const base = preparedHits.prepare(entry, usesToken, template, remember);
+        return preparedHits.answer(base, c.get("rateLimitHeaders"), ifNoneMatch);
       }
     }
     const headers = passHeaders(res.headers, {
@@ -313,15 +303,6 @@ function callerToken(caller: Caller): AccessTokenSource | undefined {
         ? Promise.reject(new CallerTokenRefusedError())
         : Promise.resolve(token),
   };
-}
-
-/** Whether an `If-None-Match` list holds this ETag (weak comparison, as RFC 9110 asks for GET). */
-export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === "*") return true;
-  const bare = (tag: string) => tag.trim().replace(/^W\//i, "");
-  const wanted = bare(etag);
-  return ifNoneMatch.split(",").some((tag) => bare(tag) === wanted);
 }
 
 /** ESI's own error answer behind an error (a failed page 1 of `all=true` included). */
