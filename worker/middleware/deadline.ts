@@ -22,6 +22,9 @@ export interface RequestDeadlineOptions {
   clock?: Clock;
 }
 
+/** The reason a cleared timer's wait ends with (never seen by anyone). */
+const CLEARED = new Error("the deadline was cleared");
+
 /** Why a request's signal aborted: its deadline passed. */
 export class DeadlineError extends Error {
   /** Creates the error. */
@@ -54,7 +57,7 @@ export class RequestDeadline {
   #startedAt: number;
   #expiry?: AbortController;
   #signal?: AbortSignal;
-  #timer?: AbortController;
+  #cancelTimer?: () => void;
   #handedOff = false;
 
   /**
@@ -95,7 +98,8 @@ export class RequestDeadline {
 
   /** Stops counting: the answer is complete. */
   clear(): void {
-    this.#timer?.abort();
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
   }
 
   /** A streamed answer takes the deadline over: it clears it when it ends. */
@@ -109,14 +113,19 @@ export class RequestDeadline {
   }
 
   #arm(): void {
-    this.#timer?.abort();
+    this.clear();
     if (this.#signal!.aborted) return;
-    const timer = this.#timer = new AbortController();
     const left = Math.max(0, this.#startedAt + this.ms - this.#clock.now());
-    this.#clock.sleep(left, timer.signal).then(
-      () => this.#expiry!.abort(new DeadlineError(this.ms)),
-      () => {}, // cleared or restarted
-    );
+    const expire = () => this.#expiry!.abort(new DeadlineError(this.ms));
+    // A timer cancelled without an AbortController: aborting one for every
+    // answered request builds a DOMException (and its stack) each time.
+    if (this.#clock.setTimer) {
+      this.#cancelTimer = this.#clock.setTimer(left, expire);
+      return;
+    }
+    const timer = new AbortController();
+    this.#clock.sleep(left, timer.signal).then(expire, () => {}); // cleared or restarted
+    this.#cancelTimer = () => timer.abort(CLEARED);
   }
 }
 
