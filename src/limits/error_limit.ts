@@ -73,6 +73,9 @@ export interface ErrorLimitOptions {
 // second later than the header says.
 const resetMarginMs = 1_000;
 
+/** Windows are 60 s apart; reset estimates of one window differ by rounding only. */
+const SAME_WINDOW_MS = 5_000;
+
 /**
  * Merges two views of the error budget: within the same window the smaller
  * remainder wins, a later window supersedes an earlier one, and a block lasts
@@ -89,8 +92,7 @@ const resetMarginMs = 1_000;
  */
 export function mergeBudgets(a: ErrorBudget, b: ErrorBudget): ErrorBudget {
   const blockedUntil = Math.max(a.blockedUntil, b.blockedUntil);
-  // Windows are 60 s apart; reset estimates of one window differ by rounding only.
-  if (Math.abs(a.resetAt - b.resetAt) < 5_000) {
+  if (Math.abs(a.resetAt - b.resetAt) < SAME_WINDOW_MS) {
     return {
       remain: Math.min(a.remain, b.remain),
       resetAt: Math.max(a.resetAt, b.resetAt),
@@ -99,6 +101,12 @@ export function mergeBudgets(a: ErrorBudget, b: ErrorBudget): ErrorBudget {
   }
   const later = a.resetAt > b.resetAt ? a : b;
   return { ...later, blockedUntil };
+}
+
+/** Whether a budget tells more than the one last shared: fewer errors left, a block, a new window. */
+function tellsMore(budget: ErrorBudget, shared: ErrorBudget | undefined): boolean {
+  return !shared || budget.remain < shared.remain || budget.blockedUntil > shared.blockedUntil ||
+    Math.abs(budget.resetAt - shared.resetAt) >= SAME_WINDOW_MS;
 }
 
 /**
@@ -120,6 +128,8 @@ export class ErrorLimitGuard {
   readonly #storeTimeoutMs: number;
   readonly #clock: Clock;
   #budget: ErrorBudget | undefined;
+  /** The budget last written to the store. */
+  #shared: ErrorBudget | undefined;
   #inFlight = 0;
   #syncedAt = -Infinity;
   #changed = Promise.withResolvers<void>();
@@ -266,15 +276,25 @@ export class ErrorLimitGuard {
     this.#share();
   }
 
-  /** Writes the budget to the store; a store that fails, even synchronously, is ignored. */
+  /**
+   * Writes the budget to the store when it tells the other instances
+   * something new (fewer errors left, a block, another window): every answer
+   * reports the budget, and writing each one was a store round trip per call.
+   * A store that fails, even synchronously, is ignored, and asked again with
+   * the next answer.
+   */
   #share(): void {
     const store = this.#store;
     const budget = this.#budget;
-    if (!store || !budget) return;
+    if (!store || !budget || !tellsMore(budget, this.#shared)) return;
+    this.#shared = budget;
+    const failed = () => {
+      if (this.#shared === budget) this.#shared = undefined;
+    };
     try {
-      store.save(budget).catch(() => {});
+      store.save(budget).catch(failed);
     } catch {
-      // A store that throws at once (not an async one) is a failed save all the same.
+      failed(); // A store that throws at once (not an async one) failed all the same.
     }
   }
 

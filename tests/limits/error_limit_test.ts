@@ -93,3 +93,25 @@ Deno.test("a store that fails leaves the local view standing", async () => {
   await guard.sync(now);
   assert.equal(guard.budget?.remain, 50);
 });
+
+Deno.test("the budget is written to the store only when it tells others something new", () => {
+  const saved: ErrorBudget[] = [];
+  const store = {
+    load: () => Promise.resolve(undefined),
+    save: (b: ErrorBudget) => {
+      saved.push(b);
+      return Promise.resolve();
+    },
+  };
+  const guard = new ErrorLimitGuard({ store });
+  // Every answer reports the budget: 100 left, the window's seconds counting down.
+  for (let s = 0; s < 10; s++) guard.observe(headers(100, 50 - s), 200, now + s * 1000);
+  assert.equal(saved.length, 1, "the same budget is not written again with every answer");
+  guard.observe(headers(99, 40), 404, now + 10_000);
+  assert.equal(saved.at(-1)?.remain, 99, "an error spent: written");
+  guard.observe(headers(99, 39), 420, now + 11_000);
+  assert.ok(saved.at(-1)!.blockedUntil > now, "a block: written");
+  const count = saved.length;
+  guard.observe(headers(100, 59), 200, now + 61_000);
+  assert.equal(saved.length, count + 1, "a new window: written");
+});
