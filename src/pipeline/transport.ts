@@ -91,12 +91,21 @@ function refuse(call: Call, response: Response, why: string, cause?: unknown): O
  * closes the connection, and the answer is `undefined`.
  */
 async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  const declared = Number(response.headers.get("content-length"));
+  const stated = response.headers.get("content-length");
+  // No stated length is not a length of 0 (Number(null)): a chunked body is read capped.
+  const declared = stated === null ? NaN : Number(stated);
   if (declared > max) {
     await response.body?.cancel();
     return undefined;
   }
   if (!response.body) return emptyBody;
+  // A stated length that is the body's own (not a compressed one's), framed
+  // by the HTTP client: read whole, natively, rather than chunk by chunk
+  // through a stream reader (a third of a small answer's read).
+  if (declared <= max && !response.headers.has("content-encoding")) {
+    const body = new Uint8Array(await response.arrayBuffer());
+    return body.byteLength <= max ? body : undefined;
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -136,6 +136,24 @@ Deno.test("a body over maxBodyBytes is refused and its connection closed", () =>
     },
   ));
 
+Deno.test("a body that never ends is cut at maxBodyBytes, not read whole", () =>
+  withUpstream(
+    () =>
+      new Response(
+        new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024).fill(32)) }),
+        { headers: { "content-type": "application/json" } },
+      ),
+    async ({ url }) => {
+      // Read whole, it would end only at the timeout: the cap must end it first.
+      const esi = client(url, { retry: 0, maxBodyBytes: 1024 * 1024, timeoutMs: 60_000 });
+      await assert.rejects(esi.get("/status"), (err: unknown) => {
+        assert.ok(err instanceof EsiResponseError, String(err));
+        assert.match(err.message, /larger than 1048576 bytes/);
+        return true;
+      });
+    },
+  ));
+
 Deno.test("the default body cap is 16 MiB", () =>
   withUpstream(
     () => new Response(new Uint8Array(17 * 1024 * 1024).fill(32), { headers: fresh }),
