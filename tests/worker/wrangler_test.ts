@@ -137,6 +137,15 @@ Deno.test({
         assert.equal(again.headers.get("x-esikit-cache"), "hit");
         assert.deepEqual(await again.json(), body);
       }
+      // The caller's own ETag: a 304 of each request's own, again and again.
+      for (let i = 0; i < 3; i++) {
+        const etag = status.headers.get("etag")!;
+        const same = await fetch(`http://127.0.0.1:${port}/esi/status`, {
+          headers: { "If-None-Match": etag },
+        });
+        assert.equal(same.status, 304, `If-None-Match, request ${i}`);
+        assert.equal(await same.text(), "");
+      }
 
       assert.equal(sim.requests.length, 1);
       assert.equal(sim.requests[0].path, "/status");
