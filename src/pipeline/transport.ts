@@ -14,6 +14,7 @@ import {
   EsiResponseError,
   EsiTimeoutError,
 } from "../errors.ts";
+import { readBody } from "../http/read_body.ts";
 import { startDeadline } from "../http/timeout.ts";
 import { redactUrl } from "../http/url.ts";
 import type { Call, Shared } from "./types.ts";
@@ -54,7 +55,7 @@ export async function send(
       await response.body?.cancel();
       return { response, body: emptyBody };
     }
-    const body = await readCapped(response, shared.maxBodyBytes);
+    const body = await readBody(response, shared.maxBodyBytes);
     if (body === undefined) {
       return {
         ...refuse(
@@ -84,40 +85,6 @@ function refuse(call: Call, response: Response, why: string, cause?: unknown): O
     cause,
   });
   return { failure, transient: true, response };
-}
-
-/**
- * Reads a body up to `max` bytes; past it the stream is cancelled, which
- * closes the connection, and the answer is `undefined`.
- */
-async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  const declared = Number(response.headers.get("content-length"));
-  if (declared > max) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.body) return emptyBody;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /**
