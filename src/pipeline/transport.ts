@@ -14,6 +14,7 @@ import {
   EsiResponseError,
   EsiTimeoutError,
 } from "../errors.ts";
+import { jsonSyntaxError } from "../http/json_syntax.ts";
 import { readBody } from "../http/read_body.ts";
 import { startDeadline } from "../http/timeout.ts";
 import { redactUrl } from "../http/url.ts";
@@ -99,6 +100,14 @@ function check(call: Call, response: Response, body: Uint8Array): Outcome {
   const type = response.headers.get("content-type");
   if (type !== null && !jsonType.test(type)) {
     return refuse(call, response, `the content type "${type}" is not JSON`);
+  }
+  if (call.raw) {
+    // A raw caller passes the bytes on: their syntax is checked without
+    // building the values (a market page's would be ~1 MB of garbage).
+    if (!body.byteLength) return refuse(call, response, "the body is empty");
+    const error = jsonSyntaxError(body);
+    if (error) return refuse(call, response, `the body is not valid JSON (${error})`);
+    return { response, body };
   }
   const text = decoder.decode(body);
   if (text === "") return refuse(call, response, "the body is empty");

@@ -9,6 +9,7 @@ import { type CacheEntry, type CacheStore, EsiClient, MemoryCache } from "../../
 import { json, withUpstream } from "../support/upstream.ts";
 
 const fresh = { "cache-control": "public, max-age=300" };
+const jsonFresh = { ...fresh, "content-type": "application/json; charset=utf-8" };
 
 /** A memory cache that keeps what was written to it, for a test to look at. */
 class Recording implements CacheStore {
@@ -106,4 +107,48 @@ Deno.test("a stored body holds its own bytes, not the transport's buffers", asyn
       },
     );
   });
+});
+
+Deno.test("a raw caller's answer is checked as JSON without being parsed into values", async (t) => {
+  const text = JSON.stringify(orders);
+  const parse = JSON.parse;
+  let parsedBodies = 0;
+  JSON.parse = function (source: string, reviver?: Parameters<typeof parse>[1]) {
+    if (String(source).length >= text.length) parsedBodies++;
+    return parse(source, reviver);
+  };
+  try {
+    for (const raw of ["bytes", "text"] as const) {
+      await t.step(
+        `raw "${raw}"`,
+        () =>
+          withUpstream(() => new Response(text, { headers: jsonFresh }), async ({ url }) => {
+            parsedBodies = 0;
+            const res = await client(url, new Recording()).requestUntyped(
+              "GET",
+              "/markets/{region_id}/orders",
+              { path: { region_id: 1 }, query: { order_type: "all" }, raw },
+            );
+            assert.equal((res.data as { length: number }).length, text.length);
+            assert.equal(parsedBodies, 0);
+          }),
+      );
+    }
+    await t.step(
+      "not raw: the check's parse is the caller's data",
+      () =>
+        withUpstream(() => new Response(text, { headers: jsonFresh }), async ({ url }) => {
+          parsedBodies = 0;
+          const res = await client(url, new Recording()).request(
+            "GET",
+            "/markets/{region_id}/orders",
+            { path: { region_id: 1 }, query: { order_type: "all" } },
+          );
+          assert.equal(res.data.length, orders.length);
+          assert.equal(parsedBodies, 1);
+        }),
+    );
+  } finally {
+    JSON.parse = parse;
+  }
 });

@@ -17,6 +17,7 @@ import "../client_token_test.ts";
 import "../http/flights_test.ts";
 import "../http/freshness_test.ts";
 import "../http/headers_test.ts";
+import "../http/json_syntax_test.ts";
 import "../http/match_test.ts";
 import "../http/read_body_test.ts";
 import "../http/retry_test.ts";
