@@ -115,6 +115,14 @@ export interface EsiClientOptions {
    */
   maxBodyBytes?: number;
   /**
+   * Hand `raw: "bytes"` callers the very bytes received or stored, rather
+   * than a copy each: a copy less per call for a caller that only passes
+   * them on (the gateway), which must then never change them — the cache
+   * and every caller of the same call share them.
+   * @default false
+   */
+  shareRawBytes?: boolean;
+  /**
    * The most pages an X-Pages walk (`all()`, `pages()`) accepts, checked on
    * every version of page 1; more is an `EsiPaginationError`.
    * @default 2000

@@ -29,6 +29,7 @@ export interface Shared {
   flights: Flights<Upstream>;
   keepStaleMs: number;
   maxBodyBytes: number;
+  shareRawBytes: boolean;
   maxPages: number;
   storeTimeoutMs: number;
   gateway?: { apiKey: string; key: Promise<CryptoKey> };

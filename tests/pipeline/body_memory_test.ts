@@ -152,3 +152,22 @@ Deno.test("a raw caller's answer is checked as JSON without being parsed into va
     JSON.parse = parse;
   }
 });
+
+Deno.test("raw bytes are a copy, or with shareRawBytes the stored bytes themselves", async (t) => {
+  for (const shareRawBytes of [false, true]) {
+    await t.step(`shareRawBytes: ${shareRawBytes}`, () => {
+      const cache = new Recording();
+      return withUpstream(() => json({ players: 1 }, fresh), async ({ url }) => {
+        const esi = new EsiClient({ userAgent: "t", baseUrl: url, retry: 0, cache, shareRawBytes });
+        const miss = await esi.requestUntyped("GET", "/status", { raw: "bytes" });
+        const hit = await esi.requestUntyped("GET", "/status", { raw: "bytes" });
+        assert.equal(hit.meta.cache, "hit");
+        const [entry] = cache.writes;
+        for (const res of [miss, hit]) {
+          assert.deepEqual(res.data, entry.body);
+          assert.equal(res.data === entry.body, shareRawBytes);
+        }
+      });
+    });
+  }
+});
