@@ -170,6 +170,14 @@ export interface CallOptions {
    * @default "default"
    */
   cache?: "default" | "no-cache";
+  /**
+   * This call is one of a walk's many, each answer read once: a cache with a
+   * memory tier (`TieredCache`) keeps it in its shared tier only, so that a
+   * walk of hundreds of pages does not push out what is read often. The
+   * client's walks (`pages()`, `all()`) set it on their pages.
+   * @default false
+   */
+  scan?: boolean;
 }
 
 /** The parameters of an untyped call: path, query, body and headers, plus the call options. */
