@@ -11,7 +11,9 @@
  *   With the store's own client (`url` and `token`), an entry over 16 KiB
  *   is sent alone, its base64 written straight into the request's bytes
  *   (./upstash_set.ts): through the SDK it cost three copies as text, and
- *   twenty market pages written at once made one 8 MB request.
+ *   twenty market pages written at once made one 8 MB request. Its reads
+ *   (./upstash_get.ts) are pipelined per tick as the SDK's are, each value
+ *   decoded from the answer's bytes rather than from two strings.
  * - Every operation is one command. Commands issued together (the pages of
  *   one paginated call, looked up at once) share one HTTP round trip through
  *   the SDK's auto-pipelining. A 2 MiB entry is one 2.7 MiB request, under
@@ -30,6 +32,7 @@ import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { guardWithin, type StoreHooks } from "./guard.ts";
 import { backendKey } from "./key.ts";
 import { setBase64, type UpstashRest } from "./upstash_set.ts";
+import { UpstashReader } from "./upstash_get.ts";
 
 // The types this entry point's API names, so that its documentation is whole.
 export type { CacheEntry, CacheStore } from "./store.ts";
@@ -170,6 +173,7 @@ export interface UpstashCacheOptions {
 export class UpstashCache implements CacheStore {
   readonly #redis: UpstashRedisLike;
   readonly #rest?: UpstashRest;
+  readonly #reader?: UpstashReader;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
@@ -205,6 +209,7 @@ export class UpstashCache implements CacheStore {
         token,
         signal: () => AbortSignal.timeout(this.#timeoutMs),
       };
+      this.#reader = new UpstashReader(this.#rest);
     } else {
       throw new TypeError(
         'Cannot create an Upstash cache: pass "redis", or both "url" and "token"',
@@ -225,9 +230,14 @@ export class UpstashCache implements CacheStore {
    */
   get(key: string): Promise<CacheEntry | undefined> {
     return this.#run("get", undefined, async () => {
-      const stored = await this.#redis.get<string>(await this.#key(key));
-      if (typeof stored !== "string") return undefined;
-      const bytes = decodeBase64(stored);
+      const stored = await this.#key(key);
+      let bytes: Uint8Array | null | undefined;
+      // Our own client decodes the base64 straight from the answer's bytes.
+      if (this.#reader) bytes = await this.#reader.get(stored);
+      else {
+        const text = await this.#redis.get<string>(stored);
+        bytes = typeof text === "string" ? decodeBase64(text) : undefined;
+      }
       const decoded = bytes && decodeEntry(bytes);
       if (!decoded || decoded.keepUntil <= this.#clock.now()) return undefined;
       return decoded.entry;
