@@ -11,6 +11,7 @@ import "./runtime_shim.ts";
 import "../cache/codec_test.ts";
 import "../cache/memory_conformance_test.ts";
 import "../cache/memory_lru_test.ts";
+import "../cache/upstash_get_test.ts";
 import "../cli/progress_bar_test.ts";
 import "../client_test.ts";
 import "../client_token_test.ts";
