@@ -161,6 +161,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A gateway answers at once with Retry-After rather than hold its callers while ESI's limits refill.
     // ESI's error budget is per address: every instance behind one spends one budget.
     limits: { policy: "throw", errorLimit: { ...options.errorLimit, store: budget } },
+    // The gateway only passes raw bytes on: a copy of each body would be garbage.
+    shareRawBytes: true,
   });
 
   let verifyToken = options.verifyToken;

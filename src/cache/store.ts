@@ -57,10 +57,12 @@ export interface CacheStore {
    * Reads an entry.
    *
    * @param key The cache key (may be long; stores hash it where they must).
+   * @param options `scan`: the read is one of a walk's many, each read once
+   *   (a store with a memory tier does not copy the entry into it).
    * @returns The entry, or `undefined` when there is none, it has outlived
    *   its TTL, or it cannot be read whole.
    */
-  get(key: string): Promise<CacheEntry | undefined>;
+  get(key: string, options?: { scan?: boolean }): Promise<CacheEntry | undefined>;
   /**
    * Writes an entry, replacing any other under the key.
    *
@@ -68,8 +70,10 @@ export interface CacheStore {
    * @param entry The entry.
    * @param ttlMs How long to keep it, in milliseconds: past the entry's
    *   freshness, so that it can still be revalidated or served stale on error.
+   * @param options `scan`: the entry is one of a walk's many, each read once
+   *   (a store with a memory tier keeps it in its shared tier only).
    */
-  set(key: string, entry: CacheEntry, ttlMs: number): Promise<void>;
+  set(key: string, entry: CacheEntry, ttlMs: number, options?: { scan?: boolean }): Promise<void>;
   /**
    * Removes an entry; removing a missing one is not an error.
    *

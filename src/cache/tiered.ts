@@ -37,7 +37,9 @@ export interface TieredCacheOptions {
  * Reads fresh entries from the near tier, everything else from the shared
  * store (copying fresh ones near); writes and deletes go to both. The near
  * tier keeps an entry no longer than it is fresh, so a stale one is always
- * revalidated against what the other isolates may already have stored.
+ * revalidated against what the other isolates may already have stored. A
+ * walk's pages (`scan`) stay in the shared store: read once each, hundreds
+ * of them would push out of the near tier what is read often.
  *
  * @example Memory over Deno KV
  * ```ts
@@ -71,14 +73,15 @@ export class TieredCache implements CacheStore {
    * Reads an entry: the near tier's when fresh, else the shared store's.
    *
    * @param key The cache key.
+   * @param options `scan`: one of a walk's reads, not copied near.
    * @returns The entry, or `undefined`.
    */
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get(key: string, options?: { scan?: boolean }): Promise<CacheEntry | undefined> {
     const near = await this.#near.get(key);
     if (near && this.#clock.now() < near.expiresAt) return near;
     const entry = await this.#shared.get(key);
     const fresh = entry ? entry.expiresAt - this.#clock.now() : 0;
-    if (entry && fresh > 0) await this.#near.set(key, entry, fresh);
+    if (entry && fresh > 0 && !options?.scan) await this.#near.set(key, entry, fresh);
     return entry;
   }
 
@@ -89,10 +92,16 @@ export class TieredCache implements CacheStore {
    * @param key The cache key.
    * @param entry The entry.
    * @param ttlMs How long the shared store keeps it.
+   * @param options `scan`: one of a walk's writes, kept in the shared store only.
    */
-  async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
+  async set(
+    key: string,
+    entry: CacheEntry,
+    ttlMs: number,
+    options?: { scan?: boolean },
+  ): Promise<void> {
     const fresh = entry.expiresAt - this.#clock.now();
-    if (fresh > 0) await this.#near.set(key, entry, Math.min(fresh, ttlMs));
+    if (fresh > 0 && !options?.scan) await this.#near.set(key, entry, Math.min(fresh, ttlMs));
     else await this.#near.delete(key);
     await this.#shared.set(key, entry, ttlMs);
   }

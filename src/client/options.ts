@@ -115,6 +115,14 @@ export interface EsiClientOptions {
    */
   maxBodyBytes?: number;
   /**
+   * Hand `raw: "bytes"` callers the very bytes received or stored, rather
+   * than a copy each: a copy less per call for a caller that only passes
+   * them on (the gateway), which must then never change them — the cache
+   * and every caller of the same call share them.
+   * @default false
+   */
+  shareRawBytes?: boolean;
+  /**
    * The most pages an X-Pages walk (`all()`, `pages()`) accepts, checked on
    * every version of page 1; more is an `EsiPaginationError`.
    * @default 2000
@@ -162,6 +170,14 @@ export interface CallOptions {
    * @default "default"
    */
   cache?: "default" | "no-cache";
+  /**
+   * This call is one of a walk's many, each answer read once: a cache with a
+   * memory tier (`TieredCache`) keeps it in its shared tier only, so that a
+   * walk of hundreds of pages does not push out what is read often. The
+   * client's walks (`pages()`, `all()`) set it on their pages.
+   * @default false
+   */
+  scan?: boolean;
 }
 
 /** The parameters of an untyped call: path, query, body and headers, plus the call options. */

@@ -59,6 +59,7 @@ export function resolveClient(options: EsiClientOptions): { shared: Shared; conf
     keepStaleMs: options.keepStaleMs ?? 3_600_000,
     maxBodyBytes: positive("maxBodyBytes", options.maxBodyBytes ?? 16 * 1024 * 1024),
     maxPages: positive("maxPages", options.maxPages ?? 2_000),
+    shareRawBytes: options.shareRawBytes ?? false,
     storeTimeoutMs: options.storeTimeoutMs ?? 1_000,
     gateway: options.apiKey !== undefined && options.apiSecret !== undefined
       ? { apiKey: options.apiKey, key: hmacKey(options.apiSecret) }

@@ -146,6 +146,7 @@ function pageFetcher<T>(caller: Caller, path: string, options: WalkOptions): Pag
       ...call,
       query: { ...call.query, page },
       cache: revalidate ? "no-cache" : call.cache,
+      scan: true,
       hooks: context?.hooks,
       signal: signal && call.signal
         ? AbortSignal.any([signal, call.signal])

@@ -68,10 +68,10 @@ export function answer<T>(
       throw error;
     }
     // Raw modes stay raw on an error answer too, as their types say.
-    const data = (options.raw ? decode(call, options, upstream) : safeJson(text)) as T;
+    const data = (options.raw ? decode(shared, call, options, upstream) : safeJson(text)) as T;
     return response(() => data, upstream, metaOf);
   }
-  const res = response<T>(() => decode<T>(call, options, upstream), upstream, metaOf);
+  const res = response<T>(() => decode<T>(shared, call, options, upstream), upstream, metaOf);
   if (entry) hitEntries.set(res, entry);
   return res;
 }
@@ -116,10 +116,16 @@ function response<T>(read: () => T, upstream: Upstream, metaOf: () => EsiMeta): 
   };
 }
 
-function decode<T>(call: Call, options: RequestOptions, upstream: Upstream): T {
+function decode<T>(
+  shared: Shared,
+  call: Call,
+  options: RequestOptions,
+  upstream: Upstream,
+): T {
   const { body, status } = upstream;
-  // A copy, as the body may be the cached entry's (every later hit is served from it).
-  if (options.raw === "bytes") return body.slice() as T;
+  // A copy, as the body may be the cached entry's (every later hit is served
+  // from it), unless the client was told its raw callers never change it.
+  if (options.raw === "bytes") return (shared.shareRawBytes ? body : body.slice()) as T;
   if (options.raw === "text") return decoder.decode(body) as T;
   if (call.method === "HEAD" || status === 204 || status === 304) return undefined as T;
   // The transport parsed it to check it: the first caller takes that parse.

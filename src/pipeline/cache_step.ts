@@ -13,10 +13,14 @@ import { type CacheOutcome, emit } from "../observe/hooks.ts";
 import type { Shared, Upstream } from "./types.ts";
 
 /** Reads a call's stored entry; a store that fails or stalls is a miss, reported. */
-export async function lookup(shared: Shared, key: string): Promise<CacheEntry | undefined> {
+export async function lookup(
+  shared: Shared,
+  key: string,
+  scan?: boolean,
+): Promise<CacheEntry | undefined> {
   try {
     const { cache, clock, storeTimeoutMs } = shared;
-    const read = cache!.get(key);
+    const read = scan ? cache!.get(key, { scan }) : cache!.get(key);
     return await (cache!.inMemory ? read : deadline(read, storeTimeoutMs, clock));
   } catch (error) {
     storeError(shared, "get", error);

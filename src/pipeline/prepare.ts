@@ -79,6 +79,7 @@ export function prepare(
     signal: options.signal,
     hooks: options.hooks,
     raw: options.raw !== undefined,
+    scan: options.scan,
   };
 }
 

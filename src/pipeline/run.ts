@@ -48,7 +48,7 @@ export async function run<T>(
     const key = call.cacheable
       ? cacheKey(call.method, call.url, config, auth?.identityKey ?? "")
       : undefined;
-    const stored = key ? await lookup(shared, key) : undefined;
+    const stored = key ? await lookup(shared, key, call.scan) : undefined;
     if (stored && options.cache !== "no-cache" && isFresh(shared, stored)) {
       emitCache(shared, call, "hit");
       return answer<T>(shared, call, options, fromEntry(stored, "hit", 0), started, stored);
@@ -141,7 +141,7 @@ async function exchange(
         continue;
       case "merge-304": {
         const { headers } = outcome!.response!;
-        return await revalidated(shared, key!, stored!, headers, attempt);
+        return await revalidated(shared, key!, stored!, headers, attempt, call.scan);
       }
       case "fail": {
         const stale = decision.error.code !== "ERR_ABORTED" && staleOnError(shared, stored);
@@ -163,7 +163,7 @@ async function exchange(
           attempts: attempt,
           parsed: call.raw ? undefined : parsed,
         };
-        if (key && response.status === 200) await store(shared, key, upstream);
+        if (key && response.status === 200) await store(shared, key, upstream, call.scan);
         return upstream;
       }
     }

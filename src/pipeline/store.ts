@@ -28,7 +28,12 @@ const keptHeaders = [
 ] as const;
 
 /** Stores a checked 200 (and sets when it expires); a store that fails or stalls is reported. */
-export async function store(shared: Shared, key: string, upstream: Upstream): Promise<void> {
+export async function store(
+  shared: Shared,
+  key: string,
+  upstream: Upstream,
+  scan?: boolean,
+): Promise<void> {
   const { cache, clock, keepStaleMs } = shared;
   const now = clock.now();
   const freshness = readFreshness(upstream.headers, now);
@@ -48,7 +53,7 @@ export async function store(shared: Shared, key: string, upstream: Upstream): Pr
   };
   const keep = freshness.lifetimeMs + Math.max(keepStaleMs, freshness.staleIfErrorMs);
   try {
-    const write = cache.set(key, entry, keep);
+    const write = scan ? cache.set(key, entry, keep, { scan }) : cache.set(key, entry, keep);
     await (cache.inMemory ? write : deadline(write, shared.storeTimeoutMs, clock));
   } catch (error) {
     storeError(shared, "set", error);
@@ -62,6 +67,7 @@ export async function revalidated(
   stored: CacheEntry,
   headers: Headers,
   attempts: number,
+  scan?: boolean,
 ): Promise<Upstream> {
   const merged = new Headers(stored.headers);
   // The 304's freshness replaces the stored one; its limit headers describe
@@ -80,6 +86,6 @@ export async function revalidated(
     cache: "revalidated",
     attempts,
   };
-  await store(shared, key, upstream);
+  await store(shared, key, upstream, scan);
   return upstream;
 }

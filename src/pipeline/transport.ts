@@ -14,6 +14,8 @@ import {
   EsiResponseError,
   EsiTimeoutError,
 } from "../errors.ts";
+import { jsonSyntaxError } from "../http/json_syntax.ts";
+import { readBody } from "../http/read_body.ts";
 import { startDeadline } from "../http/timeout.ts";
 import { redactUrl } from "../http/url.ts";
 import type { Call, Shared } from "./types.ts";
@@ -54,7 +56,7 @@ export async function send(
       await response.body?.cancel();
       return { response, body: emptyBody };
     }
-    const body = await readCapped(response, shared.maxBodyBytes);
+    const body = await readBody(response, shared.maxBodyBytes);
     if (body === undefined) {
       return {
         ...refuse(
@@ -87,49 +89,6 @@ function refuse(call: Call, response: Response, why: string, cause?: unknown): O
 }
 
 /**
- * Reads a body up to `max` bytes; past it the stream is cancelled, which
- * closes the connection, and the answer is `undefined`.
- */
-async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  const stated = response.headers.get("content-length");
-  // No stated length is not a length of 0 (Number(null)): a chunked body is read capped.
-  const declared = stated === null ? NaN : Number(stated);
-  if (declared > max) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.body) return emptyBody;
-  // A stated length that is the body's own (not a compressed one's), framed
-  // by the HTTP client: read whole, natively, rather than chunk by chunk
-  // through a stream reader (a third of a small answer's read).
-  if (declared <= max && !response.headers.has("content-encoding")) {
-    const body = new Uint8Array(await response.arrayBuffer());
-    return body.byteLength <= max ? body : undefined;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
-/**
  * The checks a successful answer must pass before it may be stored or
  * shared: its body is JSON (by type and by parse); its page count was
  * checked as soon as its headers came, 304 and HEAD included. Error answers are never stored, and their bodies are ESI's words,
@@ -141,6 +100,14 @@ function check(call: Call, response: Response, body: Uint8Array): Outcome {
   const type = response.headers.get("content-type");
   if (type !== null && !jsonType.test(type)) {
     return refuse(call, response, `the content type "${type}" is not JSON`);
+  }
+  if (call.raw) {
+    // A raw caller passes the bytes on: their syntax is checked without
+    // building the values (a market page's would be ~1 MB of garbage).
+    if (!body.byteLength) return refuse(call, response, "the body is empty");
+    const error = jsonSyntaxError(body);
+    if (error) return refuse(call, response, `the body is not valid JSON (${error})`);
+    return { response, body };
   }
   const text = decoder.decode(body);
   if (text === "") return refuse(call, response, "the body is empty");

@@ -29,6 +29,7 @@ export interface Shared {
   flights: Flights<Upstream>;
   keepStaleMs: number;
   maxBodyBytes: number;
+  shareRawBytes: boolean;
   maxPages: number;
   storeTimeoutMs: number;
   gateway?: { apiKey: string; key: Promise<CryptoKey> };
@@ -57,6 +58,8 @@ export interface Call extends CallInfo {
   signal?: AbortSignal;
   /** The first caller reads the body raw: the checks' parse is not kept for it. */
   raw?: boolean;
+  /** One of a walk's many calls: the cache keeps its answer out of a memory tier. */
+  scan?: boolean;
   /** Hooks of this call alone (a long call's progress counts its waits). */
   hooks?: Pick<Hooks, "limitWait">;
 }

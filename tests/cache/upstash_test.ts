@@ -116,6 +116,34 @@ redisTest("UpstashCache", async (t) => {
       assert.equal(emulator.requestCount, before + 3);
     });
 
+    await t.step("a large entry is sent alone, as bytes: read back whole, with PX", async () => {
+      const cache = new UpstashCache({ url: `${emulator.url}/`, token: emulator.token, clock });
+      // Every byte value, at each length modulo 3 (base64's padding cases).
+      for (const length of [300_000, 300_001, 300_002]) {
+        const body = Uint8Array.from({ length }, (_, i) => (i * 7) % 256);
+        const before = emulator.requestCount;
+        await cache.set("big", { ...entryOf("", clock), body }, 90_000);
+        assert.equal(emulator.requestCount, before + 1);
+        assert.deepEqual((await cache.get("big"))?.body, body);
+      }
+      const conn = await server.connect();
+      try {
+        const pttl = await conn.command("PTTL", "esikit:cache:k:big") as number;
+        assert.ok(pttl > 45_000 && pttl <= 90_000, `PTTL ${pttl}`);
+      } finally {
+        conn.close();
+      }
+    });
+
+    await t.step("a large entry refused by Upstash is reported, naming no key", async () => {
+      events.length = 0;
+      const cache = new UpstashCache({ url: emulator.url, token: "not-the-token", clock, hooks });
+      await cache.set("secret-session-id", entryOf("x".repeat(100_000), clock), 60_000);
+      assert.equal(events.length, 1);
+      assert.doesNotMatch(events[0].error.message, /secret-session-id|not-the-token/);
+      assert.match(events[0].error.message, /Cannot SET a cache entry in Upstash/);
+    });
+
     await t.step("concurrent operations share one round trip (auto-pipelining)", async () => {
       const cache = new UpstashCache({ url: emulator.url, token: emulator.token, clock });
       const keys = Array.from({ length: 20 }, (_, i) => `page ${i + 1}`);

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/testing/mod.ts";
 import { testGateway } from "./helpers.ts";
+import { until } from "../support/until.ts";
 
 const ORDERS = "/esi/markets/10000002/orders?order_type=all&all=true";
 
@@ -143,4 +144,47 @@ Deno.test("all=true: an empty page and empty arrays still make one JSON array", 
   const res = await app.request(ORDERS);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), [{ order_id: 1 }, { order_id: 3 }]);
+});
+
+Deno.test("all=true: a caller that stops reading holds the walk to 8 pages ahead", async () => {
+  const clock = new FakeClock();
+  const asked: number[] = [];
+  const held = Promise.withResolvers<void>();
+  // ESI in-process: page 1 at once; every other page held until the test ends.
+  const fetch: typeof globalThis.fetch = async (input) => {
+    const page = Number(new URL(String(input)).searchParams.get("page") ?? "1");
+    asked.push(page);
+    if (page > 1) await held.promise;
+    return Response.json([{ order_id: page }], {
+      headers: {
+        "x-pages": "100",
+        "last-modified": new Date(clock.now() - 60_000).toUTCString(),
+        date: new Date(clock.now()).toUTCString(),
+        expires: new Date(clock.now() + 300_000).toUTCString(),
+      },
+    });
+  };
+  const { app } = testGateway({
+    baseUrl: "http://esi.test",
+    fetch,
+    clock,
+    env: { MAX_ALL_PAGES: "100" },
+  });
+  const res = await app.request(ORDERS);
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  try {
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "[");
+    assert.equal(new TextDecoder().decode((await reader.read()).value), '{"order_id":1}');
+    const third = reader.read(); // waits for page 2, which ESI holds
+    await until(() => asked.length >= 9, "the pages ahead to be asked for");
+    // Let whatever else was started reach ESI: nothing more may have been.
+    for (let turn = 0; turn < 20; turn++) await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(asked, [1, ...Array.from({ length: 8 }, (_, i) => i + 2)]);
+    held.resolve();
+    assert.equal(new TextDecoder().decode((await third).value), ","); // then page 2
+  } finally {
+    held.resolve();
+    await reader.cancel();
+  }
 });

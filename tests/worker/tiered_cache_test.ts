@@ -3,6 +3,8 @@ import { MemoryCache } from "../../src/cache/memory.ts";
 import type { CacheEntry, CacheStore } from "../../src/cache/store.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 import { TieredCache } from "../../src/cache/tiered.ts";
+import { EsiClient } from "../../src/client/client.ts";
+import { withUpstream } from "../support/upstream.ts";
 
 class CountingStore implements CacheStore {
   gets = 0;
@@ -59,4 +61,48 @@ Deno.test("tiered cache: an entry replaced by one already due is not served from
   // A refetch (no-cache) answered with an entry that is due at once.
   await cache.set("k", { ...entry(clock.now(), 0), headers: { etag: '"v2"' } }, 3_600_000);
   assert.deepEqual((await cache.get("k"))?.headers, { etag: '"v2"' });
+});
+
+Deno.test("tiered cache: a walk's pages stay in the shared tier, the near tier keeps what is read often", async () => {
+  const lastModified = new Date(Date.now() - 60_000).toUTCString();
+  const headers = {
+    "content-type": "application/json",
+    "cache-control": "public, max-age=300",
+    "last-modified": lastModified,
+  };
+  // 30 pages of ~10 KB: three times the near tier's budget.
+  const page = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ order_id: i })));
+  await withUpstream(
+    (req) =>
+      new URL(req.url).pathname === "/status"
+        ? Response.json({ players: 1 }, { headers })
+        : new Response(page, { headers: { ...headers, "x-pages": "30" } }),
+    async ({ url, requests }) => {
+      const shared = new CountingStore(new MemoryCache());
+      const cache = new TieredCache({ shared, maxBytes: 100 * 1024 });
+      const esi = new EsiClient({ userAgent: "t", baseUrl: url, cache });
+      const orders = { path: { region_id: 1 }, query: { order_type: "all" as const } };
+      await esi.get("/status");
+      let pages = 0;
+      for await (const _ of esi.pages("/markets/{region_id}/orders", orders)) pages++;
+      assert.equal(pages, 30);
+
+      const gets = shared.gets;
+      assert.equal((await esi.request("GET", "/status")).meta.cache, "hit");
+      assert.equal(shared.gets, gets, "/status was pushed out of the near tier");
+
+      // The pages are cached all the same: a second walk asks ESI nothing.
+      const asked = requests.length;
+      for await (const p of esi.pages("/markets/{region_id}/orders", orders)) {
+        assert.equal(p.meta.cache, "hit");
+      }
+      assert.equal(requests.length, asked);
+      assert.equal((await esi.request("GET", "/status")).meta.cache, "hit");
+      assert.equal(
+        shared.gets,
+        gets + 30,
+        "the second walk read the shared tier, /status the near",
+      );
+    },
+  );
 });
