@@ -18,6 +18,9 @@
 #   nginx-status-304        limit_req, 6 added headers) in front of the same
 #   nginx-orders-hit        simulator, one worker
 #   upstream-miss           the simulator alone, a path never asked before each time
+#   bare-proxy-miss         a bare Deno.serve handler that fetches the same from the
+#                           simulator and answers its body: what any Deno gateway's
+#                           miss costs before it does anything of its own
 #   esi-miss                the gateway, the same: each request goes to the simulator
 #
 # The gateway runs as `deno task start` does (Deno KV, here in memory, the
@@ -94,11 +97,25 @@ chmod -R a+rwX "$WORK/nginx"
 "${SERVER_CPU[@]}" nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 HEADERS_PID=
-trap 'kill $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID 2>/dev/null || true
-  wait $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PROXY_PORT=$(free_port)
+"${SERVER_CPU[@]}" deno eval "
+  Deno.serve({ hostname: '127.0.0.1', port: $PROXY_PORT, onListen() {} }, async (request) => {
+    const path = new URL(request.url).pathname.replace(/^\/esi/, '');
+    const res = await fetch('http://127.0.0.1:$SIM_PORT' + path, { headers: { 'User-Agent': 'bare' } });
+    return new Response(await res.arrayBuffer(), {
+      status: res.status,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  });
+" >/dev/null 2>&1 &
+PROXY_PID=$!
+trap 'kill $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID $PROXY_PID 2>/dev/null || true
+  wait $GW_PID $BARE_PID $SIM_PID $NGINX_PID $HEADERS_PID $PROXY_PID 2>/dev/null || true
+  rm -rf "$WORK"' EXIT
 
 for url in "http://127.0.0.1:$SIM_PORT/status" "http://127.0.0.1:$GW_PORT/healthz" \
-  "http://127.0.0.1:$BARE_PORT/" "http://127.0.0.1:$NGINX_PORT/esi/status"; do
+  "http://127.0.0.1:$BARE_PORT/" "http://127.0.0.1:$NGINX_PORT/esi/status" \
+  "http://127.0.0.1:$PROXY_PORT/esi/status"; do
   for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "$url" 2>/dev/null && break
     sleep 0.1
@@ -174,7 +191,8 @@ SIM="http://127.0.0.1:$SIM_PORT"
 GW="http://127.0.0.1:$GW_PORT"
 NG="http://127.0.0.1:$NGINX_PORT"
 TARGETS=(bare-hono bare-hono-hit-headers gateway-healthz esi-status-hit esi-status-304
-  esi-orders-hit nginx-status-hit nginx-status-304 nginx-orders-hit upstream-miss esi-miss)
+  esi-orders-hit nginx-status-hit nginx-status-304 nginx-orders-hit upstream-miss bare-proxy-miss
+  esi-miss)
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, loopback, $(nproc) CPUs," \
   "${SERVER_CPU[*]:-unpinned} servers, $(deno --version | head -1), $(nginx -v 2>&1)"
 for round in $(seq 1 "$ROUNDS"); do
@@ -193,6 +211,12 @@ for round in $(seq 1 "$ROUNDS"); do
   sim_ticks=$(($(cpu_ticks $SIM_PID) - sim_before))
   [ -f "$WORK/rps_upstream-miss" ] &&
     echo "  simulator CPU per request: $((sim_ticks * TICK_US / REQUESTS)) µs"
+  proxy_before=$(cpu_ticks $PROXY_PID)
+  run bare-proxy-miss "http://127.0.0.1:$PROXY_PORT/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- \
+    "/esi/universe/types/"
+  proxy_ticks=$(($(cpu_ticks $PROXY_PID) - proxy_before))
+  [ -f "$WORK/rps_bare-proxy-miss" ] &&
+    echo "  bare proxy CPU per miss: $((proxy_ticks * TICK_US / REQUESTS)) µs"
   gw_before=$(cpu_ticks $GW_PID)
   sim_before=$(cpu_ticks $SIM_PID)
   run esi-miss "$GW/" -c"$MISS_CONNECTIONS" -s bench/unique_path.lua -- "/esi/universe/types/"
