@@ -173,3 +173,27 @@ Deno.test("hit lane: with CORS on, every hit carries the CORS headers", async ()
     }
   });
 });
+
+Deno.test("hit lane: a request is never answered from another request's key", async (t) => {
+  await withSimulator({}, async ({ app }) => {
+    const ask = async (headers: Record<string, string>) => {
+      const res = await app.request("/esi/status", { headers });
+      await res.body?.cancel();
+      return res.status;
+    };
+    await t.step("a separator in a header does not spell another key", async () => {
+      const odd = { "X-Compatibility-Date": "2025-08-26|de", "Accept-Language": "x" };
+      const fresh = await ask(odd);
+      assert.equal(fresh, 400);
+      const remembered = { "X-Compatibility-Date": "2025-08-26", "Accept-Language": "de|x" };
+      for (let i = 0; i < 2; i++) await ask(remembered);
+      assert.equal(await ask(odd), fresh);
+    });
+    await t.step("an empty header is not a missing one", async () => {
+      const fresh = await ask({ "X-Compatibility-Date": "" });
+      assert.equal(fresh, 400);
+      for (let i = 0; i < 2; i++) await ask({});
+      assert.equal(await ask({ "X-Compatibility-Date": "" }), fresh);
+    });
+  });
+});

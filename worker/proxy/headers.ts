@@ -128,6 +128,8 @@ export function matchesEtag(
   etag: string | undefined,
 ): boolean {
   if (!ifNoneMatch || !etag) return false;
+  // The usual case, a caller echoing the ETag it was given: no list to split.
+  if (ifNoneMatch === etag) return true;
   if (ifNoneMatch.trim() === "*") return true;
   const bare = (tag: string) => tag.trim().replace(/^W\//i, "");
   const wanted = bare(etag);

@@ -242,7 +242,7 @@ export class PreparedHits {
  * @example
  * ```ts
  * import { hitKey } from "./prepared_hits.ts";
- * hitKey({ path: "/esi/status", query: "" }, null, "de"); // "/esi/status||de"
+ * hitKey({ path: "/esi/status", query: "" }, null, "de"); // '["/esi/status",null,"de"]'
  * ```
  */
 export function hitKey(
@@ -250,7 +250,9 @@ export function hitKey(
   date: string | null | undefined,
   acceptLanguage: string | null | undefined,
 ): string {
-  return `${target.path}${target.query}|${date ?? ""}|${acceptLanguage ?? ""}`;
+  // Each part as it is, a missing header apart from an empty one: a value
+  // holding a separator must never spell another request's key.
+  return JSON.stringify([target.path + target.query, date ?? null, acceptLanguage ?? null]);
 }
 
 /**
