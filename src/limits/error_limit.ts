@@ -203,6 +203,9 @@ export class ErrorLimitGuard {
     const store = this.#store;
     if (!store || !this.needsSync(now)) return;
     this.#syncedAt = now;
+    // A write that failed is tried again here: a blocked guard sends nothing,
+    // so no answer would come to retry it, and the others would never learn.
+    if (!this.#shared && this.#budget && this.#budget.resetAt > now) this.#share();
     try {
       const load = store.load();
       const shared = await deadline(load, this.#storeTimeoutMs, this.#clock);

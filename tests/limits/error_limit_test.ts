@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ErrorBudget } from "../../mod.ts";
 import { ErrorLimitGuard, mergeBudgets } from "../../src/limits/error_limit.ts";
+import { FakeClock } from "../../src/testing/fake_clock.ts";
 
 const now = Date.UTC(2026, 6, 17, 12);
 const headers = (remain: number, reset: number) =>
@@ -114,4 +115,34 @@ Deno.test("the budget is written to the store only when it tells others somethin
   const count = saved.length;
   guard.observe(headers(100, 59), 200, now + 61_000);
   assert.equal(saved.length, count + 1, "a new window: written");
+});
+
+Deno.test("a block whose write failed is written once the store answers again", async () => {
+  const clock = new FakeClock();
+  const saved: ErrorBudget[] = [];
+  let failNext = true;
+  const failed = Promise.withResolvers<void>();
+  const store = {
+    load: () => Promise.resolve(saved.at(-1)),
+    save(budget: ErrorBudget) {
+      if (failNext) {
+        failNext = false;
+        // Known to have failed only after the calls in flight answered too.
+        return failed.promise.then(() => Promise.reject(new Error("timed out")));
+      }
+      saved.push(budget);
+      return Promise.resolve();
+    },
+  };
+  const guard = new ErrorLimitGuard({ store, clock });
+  const at = clock.now();
+  for (let i = 0; i < 3; i++) guard.observe(headers(0, 30), 420, at); // the block, then in flight
+  failed.resolve();
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(saved.length, 0, "the write failed");
+  assert.ok(guard.exhausted(at), "blocked: no call goes out, so no answer comes");
+  await clock.advance(60_000 / 2);
+  await guard.sync(clock.now());
+  assert.ok(saved.some((b) => b.blockedUntil > clock.now()), "the others learn of the block");
 });
