@@ -36,9 +36,10 @@ export async function readBody(response: Response, max: number): Promise<Uint8Ar
   if (!response.body) return new Uint8Array(0);
   // A small body of known length is read whole, natively: a stream reader's
   // steps cost a small answer a third of its handling (profiled through the
-  // gateway's misses), and its chunks are no larger than the body. The HTTP
-  // client holds the body to its stated length (more is a framing error).
-  if (exact !== undefined && exact <= SMALL_BYTES) {
+  // gateway's misses). Only from the runtime's own `fetch` (type "basic"),
+  // whose HTTP client holds a body to its stated length; a Response built
+  // by hand (an injected fetch, a wrapper) may state any length.
+  if (exact !== undefined && exact <= SMALL_BYTES && response.type === "basic") {
     const body = new Uint8Array(await response.arrayBuffer());
     return body.byteLength <= max ? body : undefined;
   }
