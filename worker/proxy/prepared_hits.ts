@@ -17,7 +17,7 @@ import type { CacheEntry } from "../../src/cache/store.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { matchesEtag, passHeaders } from "./headers.ts";
 import type { RequestTarget } from "./safe_path.ts";
-import { markSecured, SECURE_HEADERS } from "../middleware/secure_headers.ts";
+import { SECURE_HEADERS } from "../middleware/secure_headers.ts";
 
 /** Options of {@link PreparedHits}. */
 export interface PreparedHitsOptions {
@@ -179,8 +179,8 @@ export class PreparedHits {
 
   /**
    * A hit's answer: a clone of the prepared one (or one built for this
-   * request) with this request's `RateLimit-*`, marked as carrying the secure
-   * headers; a 304 without a body when the caller's `If-None-Match` holds
+   * request) with this request's `RateLimit-*` and the secure headers (the
+   * chain marks it so with `markSecured`); a 304 without a body when the caller's `If-None-Match` holds
    * the entry's ETag (weak comparison, as RFC 9110 asks for GET).
    *
    * @param base The prepared answer from `lookup` or `prepare`.
@@ -199,7 +199,7 @@ export class PreparedHits {
     if (rateLimitHeaders) {
       for (const name in rateLimitHeaders) res.headers.set(name, rateLimitHeaders[name]);
     }
-    return markSecured(res);
+    return res;
   }
 
   #notModified(base: PreparedAnswer): Response {

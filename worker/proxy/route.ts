@@ -29,6 +29,7 @@ import type { AccessTokenSource, TokenIdentity } from "../../src/sso/token_sourc
 import { type Caller, fail, type GatewayEnv, type Logger, requestTarget } from "../context.ts";
 import type { RequestDeadline } from "../middleware/deadline.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import { markSecured } from "../middleware/secure_headers.ts";
 import { streamAllPages } from "./all_pages.ts";
 import { CallerShare } from "./caller_share.ts";
 import { matchesEtag, passHeaders } from "./headers.ts";
@@ -120,7 +121,7 @@ export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
     if (preparedHits && known) {
       Object.assign(c.get("log"), knownHitFields(known));
       metrics?.preparedHits.inc({ route: template });
-      return preparedHits.answer(known, c.get("rateLimitHeaders"), ifNoneMatch);
+      return markSecured(preparedHits.answer(known, c.get("rateLimitHeaders"), ifNoneMatch));
     }
     const caller = c.get("caller");
     const search = new URLSearchParams(target.query);
@@ -266,7 +267,7 @@ export function esiProxy(options: EsiProxyOptions): Handler<GatewayEnv> {
       if (entry && entry.status === 200) {
         log.cache = "hit";
         const base = preparedHits.prepare(entry, usesToken, template, remember);
-        return preparedHits.answer(base, c.get("rateLimitHeaders"), ifNoneMatch);
+        return markSecured(preparedHits.answer(base, c.get("rateLimitHeaders"), ifNoneMatch));
       }
     }
     const headers = passHeaders(res.headers, {
