@@ -12,8 +12,6 @@
  * @module
  */
 
-/** A body up to this size, of known length, is read in one native call. */
-const SMALL_BYTES = 64 * 1024;
 /** The first buffer when the length is not known in advance. */
 const FIRST_BYTES = 16 * 1024;
 /** What a body may keep beyond its bytes before it is copied into a buffer of its own size. */
@@ -34,15 +32,6 @@ export async function readBody(response: Response, max: number): Promise<Uint8Ar
     return undefined;
   }
   if (!response.body) return new Uint8Array(0);
-  // A small body of known length is read whole, natively: a stream reader's
-  // steps cost a small answer a third of its handling (profiled through the
-  // gateway's misses). Only from the runtime's own `fetch` (type "basic"),
-  // whose HTTP client holds a body to its stated length; a Response built
-  // by hand (an injected fetch, a wrapper) may state any length.
-  if (exact !== undefined && exact <= SMALL_BYTES && response.type === "basic") {
-    const body = new Uint8Array(await response.arrayBuffer());
-    return body.byteLength <= max ? body : undefined;
-  }
   // Room for one byte past the cap (or past the announced length): a read
   // that fills it tells a body too large from one that ends there.
   const limit = max + 1;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readBody } from "../../src/http/read_body.ts";
 
-// Over 64 KiB: a known length is read in place too, not only with arrayBuffer().
+// Large enough for several reads, whatever the stream hands over at a time.
 const text = JSON.stringify(Array.from({ length: 8_000 }, (_, i) => ({ id: i })));
 const bytes = new TextEncoder().encode(text);
 

@@ -103,22 +103,49 @@ async function toRequest(req: IncomingMessage, signal: AbortSignal): Promise<Req
   });
 }
 
+/** A body that ends within this many bytes is sent with its length, as Deno sends bytes. */
+const WHOLE_BYTES = 4 * 1024 * 1024;
+
 /**
  * Writes a Response as Deno.serve does where the simulators can tell: a body
- * without a declared length is declared whole (Deno knows the length of the
- * bytes or Blob it was given), and a body shorter than its declared length
- * closes the connection mid-response.
+ * without a declared length is declared whole when it ends soon (Deno knows
+ * the length of the bytes or Blob it was given), else sent chunked as it
+ * comes, with backpressure (a stream that never ends); a body shorter than
+ * its declared length closes the connection mid-response.
  */
 async function send(res: ServerResponse, response: Response, head: boolean): Promise<void> {
   const grouped = new Map<string, string[]>();
   for (const [name, value] of response.headers) {
     grouped.set(name, [...grouped.get(name) ?? [], value]);
   }
-  let body = response.body;
+  let body: ReadableStream<Uint8Array> | null = response.body;
   if (body && !grouped.has("content-length")) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    grouped.set("content-length", [String(bytes.length)]);
-    body = new Blob([bytes]).stream();
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let ended = false;
+    while (size <= WHOLE_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+    if (ended) grouped.set("content-length", [String(size)]);
+    body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        if (ended) controller.close();
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }, { highWaterMark: 0 });
   }
   for (const [name, values] of grouped) res.setHeader(name, values.length > 1 ? values : values[0]);
   res.writeHead(response.status, response.statusText);
@@ -128,7 +155,10 @@ async function send(res: ServerResponse, response: Response, head: boolean): Pro
   if (body && !head) {
     for await (const chunk of body) {
       if (res.destroyed) return;
-      res.write(chunk);
+      // Wait for the caller to read what was written: a slow reader holds the stream.
+      if (!res.write(chunk)) {
+        await new Promise((drained) => res.once("drain", drained).once("close", drained));
+      }
       sent += chunk.length;
     }
   }
