@@ -84,8 +84,10 @@ export interface AppDeps {
   /** The status page's shared error budget and reserve (the client's own). */
   errorLimit?: { store?: ErrorBudgetStore; reserve?: number };
   /**
-   * Answer cache hits from a response prepared once per cached entry (see
-   * `EsiProxyOptions.prepareHits`); the Workers entry builds each anew.
+   * Answer cache hits from a response prepared once per cached entry, and
+   * public requests seen before in the hit lane (see `PreparedHits` and
+   * `proxy/hit_lane.ts`); `"per-request"` builds each hit's `Response` anew
+   * (workerd binds a `Response` to the request that made it).
    * @default true
    */
   prepareHits?: boolean | "per-request";
