@@ -38,8 +38,8 @@ export class DeadlineError extends Error {
  * A request's deadline: `signal` aborts when the caller leaves or the time is
  * up (`expired` then says which). Nothing is armed until something asks for
  * `signal`: a request answered without waiting (a cache hit) costs no timer
- * and never reads the request's own signal (on Deno, reading it costs a
- * quarter of a small answer's throughput).
+ * and never reads the request's own signal (on Deno, reading a served
+ * request's signal cost a small answer nearly half its throughput).
  *
  * @example
  * ```ts
